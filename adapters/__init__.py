@@ -1,0 +1,1 @@
+"""Platform adapters: each translates platform events to core commands and core messages to platform calls."""

@@ -1,0 +1,188 @@
+"""The `debate-bot` command line (typer + rich)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from bot.config import MissingSetting, Settings, get_settings
+from bot.logs import configure, settings_secrets
+
+app = typer.Typer(help="Debate-practice bot: sparring partner, timekeeper and judge.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+run_app = typer.Typer(help="Run the bot on a chat platform.", no_args_is_help=True)
+discord_app = typer.Typer(help="Discord utilities.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(run_app, name="run")
+app.add_typer(discord_app, name="discord")
+err = Console(stderr=True)
+
+DEMO_SCRIPT = [
+    "/debate help",
+    "/debate motions",
+    "/debate practice diplomacy pro",
+    "/wait 2",
+    "Trump's personal diplomacy with Kim is the only channel that has produced results: no nuclear tests "
+    "and no missile launches since the talks began. Walking away would hand the field to hardliners like "
+    "Bolton who want regime change.",
+    "/wait 400",
+    "/debate stats",
+]
+
+
+def _settings(time_scale: float | None = None, database_url: str | None = None) -> Settings:
+    settings = get_settings()
+    updates: dict[str, Any] = {}
+    if time_scale is not None:
+        updates["time_scale"] = time_scale
+    if database_url:
+        updates["database_url"] = database_url
+    settings = settings.model_copy(update=updates) if updates else settings
+    configure(settings.log_level, settings_secrets(settings))
+    return settings
+
+
+def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn expected failures into one clear line and an exit code; tracebacks only at DEBUG."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from bot.storage.db import DatabaseUnavailable
+
+        try:
+            return func(*args, **kwargs)
+        except MissingSetting as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except DatabaseUnavailable as exc:
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+TimeScale = Annotated[float | None, typer.Option("--time-scale", min=0.001, help="run every timer N times faster")]
+
+
+@app.command()
+@friendly_errors
+def shell(time_scale: TimeScale = None) -> None:
+    """A local chat room in the terminal: type /debate commands, chat, or '@name: text' as someone else."""
+    from adapters.shell.room import run_shell
+
+    asyncio.run(run_shell(_settings(time_scale)))
+
+
+@app.command()
+@friendly_errors
+def demo(time_scale: TimeScale = 60.0, database_url: Annotated[str | None, typer.Option(
+        help="database for the demo (default: the configured one)")] = None) -> None:
+    """A guided practice round against the bot on the seed article, in the terminal."""
+    settings = _settings(time_scale, database_url)
+    print(f"Guided demo: a practice round on the seed article at {settings.time_scale:g}x speed.\n", flush=True)
+
+    async def main() -> None:
+        from adapters.shell.room import ShellRoom
+
+        async with ShellRoom(settings) as room:
+            for line in DEMO_SCRIPT:
+                if not line.startswith("/wait"):
+                    print(f"\n{room.user}> {line}", flush=True)
+                await room.line(line)
+            while room.pending_work():
+                await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database up (to the latest revision by default)."""
+    from bot.storage.db import describe, upgrade
+
+    settings = _settings()
+    settings.ensure_data_dir()
+    upgrade(settings.resolved_database_url, revision)
+    print(f"Database upgraded to {revision}: {describe(settings.resolved_database_url)}")
+
+
+@db_app.command("downgrade")
+@friendly_errors
+def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, e.g. base or -1")]) -> None:
+    """Migrate the database down."""
+    from bot.storage.db import downgrade
+
+    settings = _settings()
+    downgrade(settings.resolved_database_url, revision)
+    print(f"Database downgraded to {revision}")
+
+
+@db_app.command("current")
+@friendly_errors
+def db_current() -> None:
+    """Print the database's current migration revision."""
+    from bot.storage.db import check_connection, current_revision, make_engine
+
+    settings = _settings()
+    check_connection(make_engine(settings.resolved_database_url))
+    print(current_revision(settings.resolved_database_url) or "empty (no migrations applied)")
+
+
+@run_app.command("discord")
+@friendly_errors
+def run_discord(time_scale: TimeScale = None) -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN)."""
+    from bot.config import require
+
+    settings = _settings(time_scale)
+    require(settings, "discord_token")
+    from adapters.discord.runner import run
+
+    run(settings)
+
+
+@run_app.command("slack")
+@friendly_errors
+def run_slack(socket_mode: Annotated[bool, typer.Option("--socket-mode", help="connect out over Socket Mode")] = False,
+              port: Annotated[int | None, typer.Option(help="HTTP port (default SLACK_PORT)")] = None,
+              time_scale: TimeScale = None) -> None:
+    """Run the Slack app (needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; SLACK_APP_TOKEN for Socket Mode)."""
+    from bot.config import require
+
+    settings = _settings(time_scale)
+    require(settings, "slack_bot_token", "slack_signing_secret", *(["slack_app_token"] if socket_mode else []))
+    from adapters.slack.runner import run
+
+    run(settings, socket_mode=socket_mode, port=port or settings.slack_port)
+
+
+@discord_app.command("sync")
+@friendly_errors
+def discord_sync() -> None:
+    """Sync the /debate commands to DISCORD_GUILD_IDS (fast) or globally."""
+    from bot.config import require
+
+    settings = _settings()
+    require(settings, "discord_token")
+    from adapters.discord.runner import sync
+
+    sync(settings)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

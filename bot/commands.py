@@ -1,0 +1,237 @@
+"""The one command table. Every adapter is generated from it, and `/debate help` prints from it.
+
+A handler is named as text (``module:function``) and imported on first use, so this module stays
+import-light and adapters can build their command trees without loading the engine.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+OptionType = Literal["str", "int", "user"]
+
+
+class UsageError(ValueError):
+    """Bad command syntax or option value; carries the usage line of the command."""
+
+    def __init__(self, message: str, command: Command | None = None) -> None:
+        self.command = command
+        super().__init__(message)
+
+    @property
+    def reply(self) -> str:
+        usage = f"\nUsage: `{self.command.usage}`" if self.command else f"\nTry `{ROOT} help`."
+        return f"{self}{usage}"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str
+    description: str
+    type: OptionType = "str"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    autocomplete: Literal["motion", "format", "round", "article", None] = None
+    min_value: int | None = None
+    max_value: int | None = None
+    max_length: int = 200
+    rest: bool = False  # in text form, swallow the remaining words (e.g. a motion or a time phrase)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    description: str
+    handler: str  # "module:function"
+    options: tuple[Option, ...] = ()
+    admin_only: bool = False
+    examples: tuple[str, ...] = field(default=())
+
+    @property
+    def usage(self) -> str:
+        parts = [ROOT, self.name]
+        for opt in self.options:
+            label = "|".join(opt.choices) if opt.choices and len(opt.choices) <= 6 else opt.name
+            parts.append(f"<{label}>" if opt.required else f"[{label}]")
+        return " ".join(parts)
+
+    def option(self, name: str) -> Option | None:
+        return next((o for o in self.options if o.name == name), None)
+
+
+ROOT = "/debate"
+SIDES = ("pro", "con")
+ROLES = ("pro", "con", "judge", "audience")
+CONFIG_KEYS = ("channel", "timezone", "format", "fill_policy", "add_format", "remove_format", "show")
+
+_R = "bot.rounds.handlers"
+_M = "bot.handlers"
+_A = "bot.admin"
+_S = "bot.ratings"
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", "List the commands, or explain one.", f"{_M}:help_command",
+            (Option("command", "a command to explain", choices=()),)),
+    Command("motions", "List the motions drawn from this server's article.", f"{_M}:motions_command"),
+    Command(
+        "practice", "Practise now against the bot, which takes the other side.", f"{_R}:practice",
+        (Option("motion", "motion id or words from it", autocomplete="motion"),
+         Option("side", "your side", choices=SIDES),
+         Option("format", "debate format", autocomplete="format")),
+        examples=("/debate practice diplomacy con",),
+    ),
+    Command(
+        "start", "Open a round here now; others join with the buttons.", f"{_R}:start",
+        (Option("motion", "motion id or words from it", autocomplete="motion"),
+         Option("format", "debate format", autocomplete="format")),
+    ),
+    Command(
+        "schedule", "Schedule a round: `in 10m`, `18:30`, `2026-12-01 18:00`, `tue 18:00`, `every tue 18:00`.",
+        f"{_R}:schedule",
+        (Option("when", "when it starts", required=True, max_length=100),
+         Option("motion", "motion id or words from it", required=True, autocomplete="motion"),
+         Option("format", "debate format", autocomplete="format")),
+        admin_only=True,
+        examples=("/debate schedule \"in 10m\" diplomacy", "/debate schedule \"every tue 18:00\" sanctions"),
+    ),
+    Command("join", "Join a round as pro, con, judge or audience.", f"{_R}:join",
+            (Option("role", "your role", choices=ROLES),
+             Option("round", "round id (default: the open one here)", type="int", min_value=1,
+                    autocomplete="round"))),
+    Command("leave", "Leave a round before it starts.", f"{_R}:leave",
+            (Option("round", "round id", type="int", min_value=1, autocomplete="round"),)),
+    Command("status", "Show the round here: phase, speaker and time left.", f"{_R}:status",
+            (Option("round", "round id", type="int", min_value=1, autocomplete="round"),)),
+    Command("cancel", "Cancel a round (or a recurring schedule).", f"{_R}:cancel",
+            (Option("round", "round id", type="int", min_value=1, autocomplete="round"),), admin_only=True),
+    Command("vote", "Vote for the side that won the round.", f"{_R}:vote",
+            (Option("side", "the winning side", required=True, choices=SIDES + ("og", "oo", "cg", "co")),
+             Option("round", "round id", type="int", min_value=1, autocomplete="round"))),
+    Command("speech", "Submit a speech in one go (instead of chat messages).", f"{_R}:speech",
+            (Option("text", "your speech", required=True, max_length=4000, rest=True),)),
+    Command("leaderboard", "Top debaters on this server.", f"{_S}:leaderboard_command",
+            (Option("period", "time range", choices=("all", "30d", "season")),
+             Option("pool", "rounds against people or against the bot", choices=("people", "bot")))),
+    Command("stats", "Rounds, wins, scores and a rating chart.", f"{_S}:stats_command",
+            (Option("user", "whose stats (default: yours)", type="user"),)),
+    Command("config", "Server settings: channel, timezone, format, fill_policy, add_format, show.",
+            f"{_A}:config_command",
+            (Option("setting", "what to change", required=True, choices=CONFIG_KEYS),
+             Option("value", "the new value", max_length=2000, rest=True)),
+            admin_only=True,
+            examples=("/debate config timezone Europe/London", "/debate config fill_policy bot")),
+    Command("article", "Show, choose or load this server's article.", f"{_A}:article_command",
+            (Option("action", "what to do", choices=("show", "list", "use", "load")),
+             Option("value", "article name, or a pasted article / URL-free text to load", max_length=100_000,
+                    rest=True)),
+            admin_only=True),
+)
+
+BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
+
+
+def get(name: str) -> Command:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise UsageError(f"Unknown command `{name}`.") from None
+
+
+def coerce(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate and convert option values; raise UsageError with a friendly message."""
+    values: dict[str, Any] = {}
+    for key in raw:
+        if command.option(key) is None:
+            raise UsageError(f"`{command.name}` has no option `{key}`.", command)
+    for opt in command.options:
+        value = raw.get(opt.name)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            if opt.required:
+                raise UsageError(f"`{command.name}` needs `{opt.name}` ({opt.description}).", command)
+            continue
+        if opt.type == "int":
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                raise UsageError(f"`{opt.name}` must be a whole number.", command) from None
+            if opt.min_value is not None and value < opt.min_value:
+                raise UsageError(f"`{opt.name}` must be at least {opt.min_value}.", command)
+            if opt.max_value is not None and value > opt.max_value:
+                raise UsageError(f"`{opt.name}` must be at most {opt.max_value}.", command)
+        else:
+            value = str(value)
+            if len(value) > opt.max_length:
+                raise UsageError(f"`{opt.name}` is too long ({len(value)} characters, limit {opt.max_length}).",
+                                 command)
+            if opt.choices and value.lower() not in opt.choices:
+                raise UsageError(f"`{opt.name}` must be one of: {', '.join(opt.choices)}.", command)
+            if opt.choices:
+                value = value.lower()
+        values[opt.name] = value
+    return values
+
+
+def parse_text(text: str) -> tuple[Command, dict[str, Any]]:
+    """Parse ``/debate practice diplomacy con`` or ``practice side:con motion:"..."`` (shell, Slack)."""
+    text = text.strip()
+    if text.startswith(ROOT):
+        text = text[len(ROOT):]
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    if not words:
+        return get("help"), {}
+    command = get(words[0].lower())
+    raw: dict[str, Any] = {}
+    positional: list[str] = []
+    for word in words[1:]:
+        name, sep, value = word.partition(":")
+        if sep and command.option(name.lower()) is not None and not raw.get(name.lower()):
+            raw[name.lower()] = value
+        else:
+            positional.append(word)
+    free = [o for o in command.options if o.name not in raw]
+    while positional and free:
+        opt = free.pop(0)
+        if opt.rest or not free:
+            # the last free option (or a rest option) swallows the remaining words,
+            # unless later options are choices that match the trailing words
+            tail_opts = [o for o in free if o.choices]
+            taken: dict[str, str] = {}
+            while positional and tail_opts and positional[-1].lower() in tail_opts[-1].choices and len(positional) > 1:
+                taken[tail_opts.pop().name] = positional.pop()
+            raw[opt.name] = " ".join(positional) if (opt.rest or len(positional) > 1) else positional[0]
+            raw.update(taken)
+            positional = []
+            break
+        if opt.choices and positional[0].lower() not in opt.choices and not opt.required:
+            # skip an optional choice option that the word does not fit (e.g. a motion word)
+            continue
+        raw[opt.name] = positional.pop(0)
+    if positional:
+        raise UsageError(f"Too many words for `{command.name}`: {' '.join(positional)}", command)
+    return command, coerce(command, raw)
+
+
+def help_text(name: str | None = None, *, is_admin: bool = True) -> str:
+    if name:
+        command = get(name.lower())
+        lines = [f"**{ROOT} {command.name}** — {command.description}", f"Usage: `{command.usage}`"]
+        for opt in command.options:
+            extra = f" ({', '.join(opt.choices)})" if opt.choices else ""
+            lines.append(f"- `{opt.name}`{' (required)' if opt.required else ''}: {opt.description}{extra}")
+        lines += [f"Example: `{e}`" for e in command.examples]
+        if command.admin_only:
+            lines.append("Admins only.")
+        return "\n".join(lines)
+    lines = ["**Debate bot commands**"]
+    for command in COMMANDS:
+        tag = " *(admin)*" if command.admin_only else ""
+        lines.append(f"- `{ROOT} {command.name}` — {command.description}{tag}")
+    lines.append(f"Type `{ROOT} help <command>` for details.")
+    return "\n".join(lines)

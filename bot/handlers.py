@@ -1,0 +1,23 @@
+"""Handlers for the general commands (help, motions). Round handlers live in bot.rounds.handlers."""
+
+from __future__ import annotations
+
+from bot import commands
+from bot.chat import Field, Outgoing
+from bot.service import Context, UserError
+
+
+async def help_command(ctx: Context, command: str | None = None) -> Outgoing:
+    try:
+        text = commands.help_text(command, is_admin=ctx.is_admin)
+    except commands.UsageError:
+        raise UserError(f"There is no command `{command}`. Type `{commands.ROOT} help` for the list.") from None
+    return Outgoing(title="Debate bot" if not command else None, text=text, ephemeral=True)
+
+
+async def motions_command(ctx: Context) -> Outgoing:
+    engine = ctx.engine
+    fields = [Field(name=f"`{mo.id}`", value=mo.text) for mo in engine.motions()]
+    title = getattr(engine.article, "title", "") or "this article"
+    return Outgoing(title="Motions", text=f"Drawn from *{title}*. Practise one with "
+                    f"`{commands.ROOT} practice <motion> [pro|con]`.", fields=fields)
