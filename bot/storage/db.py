@@ -38,11 +38,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            # Let SQLAlchemy, not pysqlite, issue BEGIN, so SAVEPOINTs and rollbacks work (SQLAlchemy docs).
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # IMMEDIATE takes the write lock up front: concurrent writers wait (busy timeout) instead of
+            # failing with "database is locked" when a read transaction tries to upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if parsed.drivername in ("postgresql", "postgres"):
