@@ -10,7 +10,6 @@ from functools import wraps
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from bot.config import MissingSetting, Settings, get_settings
 from bot.logs import configure, settings_secrets
@@ -23,7 +22,6 @@ discord_app = typer.Typer(help="Discord utilities.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(run_app, name="run")
 app.add_typer(discord_app, name="discord")
-err = Console(stderr=True)
 
 DEMO_SCRIPT = [
     "/debate help",
@@ -60,12 +58,12 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except MissingSetting as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         except DatabaseUnavailable as exc:
             if logging.getLogger().isEnabledFor(logging.DEBUG):
                 raise
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper
