@@ -1,0 +1,249 @@
+"""The Engine: one article + one pack, indexed for matching, rebuttal, speeches and scoring."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections.abc import Collection
+from pathlib import Path
+
+from .article import Article, load_article, parse_article
+from .pack import Claim, Evidence, Motion, Pack, PackError, load_pack
+from .results import BotSpeech, Decline, Rebuttal, SpeechScore
+
+# A claim-match score (hybrid of centred WordLlama cosine and normalised BM25) below MATCH_FLOOR
+# means "nothing in the article is about this". Unrelated sentences score 0.08-0.19 on the seed
+# pack, paraphrases of a claim 0.4-0.95. The calibrated score is a logistic around the floor.
+MATCH_FLOOR = 0.27
+MATCH_SPREAD = 0.06
+# how far behind the best match another claim may be and still count as "what the user said"
+NEAR_BEST = 0.12
+
+
+def calibrate(raw: float) -> float:
+    return 1.0 / (1.0 + math.exp(-(raw - MATCH_FLOOR) / MATCH_SPREAD))
+
+
+def _spans_overlap(a: Evidence, b: Evidence) -> bool:
+    return a.start is not None and b.start is not None and a.start < b.end and b.start < a.end
+
+
+class Engine:
+    def __init__(self, article: Article, pack: Pack) -> None:
+        from .matcher import HybridIndex, tokenize
+
+        self.article = article
+        self.pack = pack
+        self._tokenize = tokenize
+        keys: list[str] = []
+        texts: list[str] = []
+        for c in pack.claims:
+            for t in [c.text, *c.phrasings, *(e.quote for e in c.evidence)]:
+                keys.append(c.id)
+                texts.append(t)
+        body = [s for s in article.sentences if not article.is_heading(s.paragraph)]
+        self.body_sentences = body
+        background = [s.text for s in body] or texts
+        self.claim_index = HybridIndex(keys, texts, background=background)
+        self.claims = [pack.claim(k) for k in self.claim_index.uniq]
+        self.sentence_index = HybridIndex([str(s.index) for s in body], [s.text for s in body], background=background)
+        self._motion_tokens = {
+            m.id: (set(tokenize(m.text + " " + m.id.replace("-", " "))),
+                   set(tokenize(" ".join(c.text for c in pack.claims_for(m.id)))))
+            for m in pack.motions
+        }
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_texts(cls, article_text: str, pack_yaml: str | None = None, *, fmt: str | None = None) -> Engine:
+        key = ("texts", _digest(article_text), _digest(pack_yaml or ""), fmt)
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                return _CACHE[key]
+        article = parse_article(article_text, fmt=fmt)
+        if pack_yaml:
+            pack = load_pack(pack_yaml, article)
+        else:
+            from .drafting import draft_pack
+
+            pack = draft_pack(article)
+        eng = cls(article, pack)
+        with _CACHE_LOCK:
+            _CACHE[key] = eng
+        return eng
+
+    # ------------------------------------------------------------------ motions
+    def motions(self) -> list[Motion]:
+        return list(self.pack.motions)
+
+    def find_motion(self, ref: str | None) -> Motion | None:
+        if not ref:
+            return None
+        ref = ref.strip()
+        for m in self.pack.motions:
+            if m.id == ref or m.id.lower() == ref.lower() or m.text.lower() == ref.lower():
+                return m
+        if ref.isdigit() and 1 <= int(ref) <= len(self.pack.motions):
+            return self.pack.motions[int(ref) - 1]
+        q = set(self._tokenize(ref))
+        if not q:
+            return None
+        best, best_score = None, 0.0
+        for m in self.pack.motions:
+            own, claims = self._motion_tokens[m.id]
+            score = len(q & own) / len(q) + 0.25 * len(q & claims) / len(q)
+            if score > best_score:
+                best, best_score = m, score
+        return best if best_score >= 0.3 else None
+
+    def infer_motion(self, argument: str) -> Motion:
+        scores = self.claim_index.scores(argument)
+        if len(scores) and scores.max() >= MATCH_FLOOR:
+            return self.pack.motion(self.claims[int(scores.argmax())].motion)
+        return self.pack.motions[0]
+
+    def _resolve_motion(self, motion: str | None) -> Motion | None:
+        if motion is None:
+            return None
+        m = self.pack.motion(motion) or self.find_motion(motion)
+        if m is None:
+            raise PackError(f"no motion matches {motion!r}; motions: {', '.join(x.id for x in self.pack.motions)}")
+        return m
+
+    # ------------------------------------------------------------------ matching
+    def match(self, argument: str, motion_id: str | None = None, side: str | None = None) -> list[tuple[Claim, float, float]]:
+        """Claims ranked for `argument`: (claim, adjusted score, raw score).
+
+        When the motion and the speaker's side are known, claims of that motion on the other side
+        are pushed down (the user argues their own side), and claims of that motion get a small lift.
+        """
+        raw = self.claim_index.scores(argument)
+        out = []
+        for c, r in zip(self.claims, raw, strict=True):
+            adj = float(r)
+            if motion_id and c.motion == motion_id:
+                adj += 0.03
+                if side and c.side != side:
+                    adj -= 0.15
+            out.append((c, adj, float(r)))
+        out.sort(key=lambda x: -x[1])
+        return out
+
+    def rebut(self, argument: str, motion_id: str | None = None, side: str | None = None,
+              exclude: Collection[str] = ()) -> Rebuttal | Decline:
+        argument = (argument or "").strip()
+        if not self._tokenize(argument):
+            return Decline("There is no argument to answer yet: say what you claim, in a sentence or two.")
+        motion = self._resolve_motion(motion_id)
+        side = side.lower() if side else None
+        if side not in (None, "pro", "con"):
+            raise ValueError(f"side must be pro or con, not {side!r}")
+        ranked = self.match(argument, motion.id if motion else None, side)
+        best_claim, best_adj, best_raw = ranked[0]
+        top_raw = max(r for _, _, r in ranked)
+        if top_raw < MATCH_FLOOR:
+            return Decline(
+                "Nothing in the article is relevant to that, so I won't invent a rebuttal. "
+                "Argue about something the article covers (the motions are listed by `motions`).",
+                score=calibrate(top_raw),
+            )
+        exclude = set(exclude)
+        near = [(c, a, r) for c, a, r in ranked[:6] if a >= best_adj - NEAR_BEST and r >= MATCH_FLOOR]
+        # the user's own point: evidence of every claim they plausibly made (no echo of it allowed)
+        user_spans = [e for c, _, _ in near if c.side == near[0][0].side or c.motion != near[0][0].motion for e in c.evidence]
+        raw_by_id = {c.id: r for c, _, r in ranked}
+
+        best: tuple[float, Claim, Claim, list[Evidence]] | None = None
+        for rank, (matched, adj, _raw) in enumerate(near):
+            answers = self.pack.answers(matched.id)
+            for li, counter in enumerate(answers):
+                if counter.id in exclude:
+                    continue
+                ev = [e for e in counter.evidence if not any(_spans_overlap(e, u) for u in user_spans)]
+                if not ev:
+                    continue
+                score = adj - 0.04 * li - 0.02 * rank + 0.1 * raw_by_id.get(counter.id, 0.0)
+                if best is None or score > best[0]:
+                    best = (score, matched, counter, ev)
+        if best is None:
+            # no linked answer left: the best other-side claim of the same motion that does not echo
+            matched = near[0][0]
+            pool = [c for c in self.pack.claims_for(matched.motion) if c.side != matched.side and c.id not in exclude]
+            pool.sort(key=lambda c: -raw_by_id.get(c.id, 0.0))
+            for counter in pool:
+                ev = [e for e in counter.evidence if not any(_spans_overlap(e, u) for u in user_spans)]
+                if ev:
+                    best = (0.0, matched, counter, ev)
+                    break
+        if best is None:
+            return Decline("I have already used every answer the article gives to that point in this round.",
+                           score=calibrate(top_raw))
+        _, matched, counter, ev = best
+        the_motion = self.pack.motion(matched.motion)
+        conf = calibrate(raw_by_id[matched.id])
+        bot_side = counter.side if counter.motion == matched.motion else ("con" if matched.side == "pro" else "pro")
+        return Rebuttal(motion=the_motion, matched_claim=matched, claim=counter, text=counter.text,
+                        evidence=ev, score=conf, side=bot_side)
+
+    # ------------------------------------------------------------------ speeches and scores
+    def speech(self, motion_id: str, side: str, kind: str = "opening", seconds: int = 120,
+               opponent_text: str = "", used: Collection[str] = ()) -> BotSpeech:
+        from .speech import compose
+
+        motion = self._resolve_motion(motion_id) or self.pack.motions[0]
+        return compose(self, motion, side.lower(), kind, seconds, opponent_text, used)
+
+    def score(self, text: str, motion_id: str | None, side: str, opponent_text: str = "", seconds: int = 120,
+              scale: tuple[float, float] = (0, 100)) -> SpeechScore:
+        from .scoring import score_speech
+
+        motion = self._resolve_motion(motion_id) if motion_id else None
+        if motion is None:
+            motion = self.infer_motion(text) if text and text.strip() else self.pack.motions[0]
+        return score_speech(self, text, motion, side.lower(), opponent_text, seconds, scale)
+
+
+# ---------------------------------------------------------------------- cache
+
+_CACHE: dict[tuple, Engine] = {}
+_CACHE_LOCK = threading.RLock()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def get_engine(article_path: str | Path | None = None, pack_path: str | Path | None = None) -> Engine:
+    """An Engine for an article and pack on disk, cached by path and content hash.
+
+    Defaults to the seed article and pack. With an article but no pack, a pack `<stem>.yaml` in
+    prompts/packs is used if it exists, else a draft pack is built offline.
+    """
+    from bot.config import DEFAULT_ARTICLE, DEFAULT_PACK, PROMPTS_DIR
+
+    apath = Path(article_path) if article_path else DEFAULT_ARTICLE
+    if pack_path:
+        ppath: Path | None = Path(pack_path)
+    elif article_path is None or apath.resolve() == DEFAULT_ARTICLE.resolve():
+        ppath = DEFAULT_PACK
+    else:
+        guess = PROMPTS_DIR / "packs" / f"{apath.stem}.yaml"
+        ppath = guess if guess.is_file() else None
+    atext = apath.read_text(encoding="utf-8")
+    ptext = ppath.read_text(encoding="utf-8") if ppath else ""
+    key = (str(apath.resolve()), _digest(atext), str(ppath.resolve()) if ppath else None, _digest(ptext))
+    with _CACHE_LOCK:
+        eng = _CACHE.get(key)
+        if eng is not None:
+            return eng
+        article = load_article(apath)
+        if ppath:
+            pack = load_pack(ptext, article)
+        else:
+            from .drafting import draft_pack
+
+            pack = draft_pack(article)
+        eng = Engine(article, pack)
+        _CACHE[key] = eng
+        return eng
