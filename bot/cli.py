@@ -36,7 +36,8 @@ DEMO_SCRIPT = [
 ]
 
 
-def _settings(time_scale: float | None = None, database_url: str | None = None) -> Settings:
+def _settings(time_scale: float | None = None, database_url: str | None = None, *,
+              log_to_file: bool = False) -> Settings:
     settings = get_settings()
     updates: dict[str, Any] = {}
     if time_scale is not None:
@@ -44,7 +45,12 @@ def _settings(time_scale: float | None = None, database_url: str | None = None) 
     if database_url:
         updates["database_url"] = database_url
     settings = settings.model_copy(update=updates) if updates else settings
-    configure(settings.log_level, settings_secrets(settings))
+    if log_to_file:  # keep the terminal room readable: logs go to DATA_DIR/debate-bot.log
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        configure(settings.log_level, settings_secrets(settings),
+                  stream=open(settings.data_dir / "debate-bot.log", "a", encoding="utf-8"))  # noqa: SIM115
+    else:
+        configure(settings.log_level, settings_secrets(settings))
     return settings
 
 
@@ -78,7 +84,7 @@ def shell(time_scale: TimeScale = None) -> None:
     """A local chat room in the terminal: type /debate commands, chat, or '@name: text' as someone else."""
     from adapters.shell.room import run_shell
 
-    asyncio.run(run_shell(_settings(time_scale)))
+    asyncio.run(run_shell(_settings(time_scale, log_to_file=True)))
 
 
 @app.command()
@@ -86,7 +92,7 @@ def shell(time_scale: TimeScale = None) -> None:
 def demo(time_scale: TimeScale = 60.0, database_url: Annotated[str | None, typer.Option(
         help="database for the demo (default: the configured one)")] = None) -> None:
     """A guided practice round against the bot on the seed article, in the terminal."""
-    settings = _settings(time_scale, database_url)
+    settings = _settings(time_scale, database_url, log_to_file=True)
     print(f"Guided demo: a practice round on the seed article at {settings.time_scale:g}x speed.\n", flush=True)
 
     async def main() -> None:

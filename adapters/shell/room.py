@@ -28,25 +28,29 @@ _SPEAKER = re.compile(r"^@([\w.\-]{1,32}):\s?(.*)$", re.S)
 _KIND_MARK = {Kind.ERROR: "⚠", Kind.SUCCESS: "✔", Kind.TURN: "⏱", Kind.RESULTS: "🏆", Kind.ANNOUNCE: "📣"}
 
 
+def _terminal(text: str) -> str:
+    return chat.plain(text).replace("**", "")
+
+
 def format_message(message: Outgoing, *, width: int = 100) -> str:
     """Render an Outgoing as readable terminal text."""
     lines: list[str] = []
     mark = _KIND_MARK.get(message.kind, "")
     if message.title:
-        lines.append(f"{mark} {chat.plain(message.title)}".strip())
+        lines.append(f"{mark} {_terminal(message.title)}".strip())
         lines.append("─" * min(width, max(8, len(message.title) + 2)))
     elif mark:
         lines.append(mark)
     if message.text:
-        lines.append(chat.plain(message.text))
+        lines.append(_terminal(message.text))
     for item in message.fields:
-        lines.append(f"• {chat.plain(item.name)}: {chat.plain(item.value)}")
+        lines.append(f"• {_terminal(item.name)}: {_terminal(item.value)}")
     if message.buttons:
         lines.append("Buttons: " + "  ".join(f"[{b.label} → {b.id}]" for b in message.buttons))
     if message.image:
         lines.append(f"[image: {message.image.filename}, {len(message.image.data)} bytes]")
     if message.footer:
-        lines.append(chat.plain(message.footer))
+        lines.append(_terminal(message.footer))
     body = "\n".join(lines)
     return textwrap.indent(body, "  ")
 
