@@ -36,8 +36,8 @@ class FixedClock:
         return self.current
 
 
-def incoming(command: str, user: str = "ann", *, admin: bool = False, **options) -> Incoming:  # type: ignore[no-untyped-def]
-    return Incoming(server=SERVER, user=User("shell", user, user.capitalize(), is_admin=admin), place=PLACE,
+def incoming(command: str, caller: str = "ann", *, admin: bool = False, **options) -> Incoming:  # type: ignore[no-untyped-def]
+    return Incoming(server=SERVER, user=User("shell", caller, caller.capitalize(), is_admin=admin), place=PLACE,
                     command=command, options=options)
 
 
