@@ -220,20 +220,19 @@ def record_round(session: Session, round_row: m.Round, *, ranks: Mapping[str, in
     return results
 
 
-def on_round_finished(event: Any) -> None:
+def on_round_finished(event: Any, session: Session) -> None:
     """Event-bus listener for ``bot.events.RoundFinished``: rate the round in the same transaction."""
-    session: Session = event.session
-    round_row = getattr(event, "round", None) or session.get(m.Round, event.round_id)
-    record_round(session, round_row, ranks=getattr(event, "ranks", None) or None,
-                 now=getattr(event, "at", None))
+    round_row = session.get(m.Round, event.round_id)
+    if round_row is None:
+        log.warning("RoundFinished for unknown round %s", event.round_id)
+        return
+    record_round(session, round_row, ranks=getattr(event, "ranks", None) or None)
 
 
 def install() -> None:
-    """Subscribe to the rounds event bus (when it exists). Safe to call more than once."""
-    try:
-        from bot import events
-    except ModuleNotFoundError:
-        return
+    """Subscribe to the rounds event bus. Safe to call more than once (the service calls it on start)."""
+    from bot import events
+
     events.subscribe(events.RoundFinished, on_round_finished)
 
 

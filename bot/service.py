@@ -100,6 +100,9 @@ class DebateService:
     async def start(self) -> None:
         self.settings.ensure_data_dir()
         db.upgrade(self.db_url)
+        from bot import ratings
+
+        ratings.install()  # rate each round as it finishes (a RoundFinished listener)
         for module in ("bot.rounds.runtime",):
             try:
                 hook = importlib.import_module(module)
