@@ -1,0 +1,356 @@
+"""The Slack adapter: a slack-bolt `AsyncApp` that turns Slack payloads into `Incoming` and renders replies.
+
+No debate logic lives here. Every listener acks first, then waits for the idle gate, then calls
+`DebateService.handle` and renders what comes back:
+
+- ``/debate <text>``: parsed by `bot.commands.parse_text` (the one command table); a subcommand
+  with required options typed alone opens a form (modal) built from the table;
+- button clicks (``block_actions``): the button's value is the core command text (``join pro round:12``);
+- form submissions (``view_submission``), message events (speeches in a round's thread),
+  ``app_mention`` (``@bot help``) and ``app_home_opened`` (the Home tab).
+
+Retries carry the same event id (Events API ``event_id``, or the ``trigger_id``), which the core
+de-duplicates, so a retry never acts twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import forms, render
+from adapters.slack.http import IdleGate, web_app
+from adapters.slack.messenger import SlackMessenger
+from bot import chat, commands
+from bot.chat import Incoming, Kind, Outgoing, Place, Server, User
+from bot.config import Settings
+from bot.ports import Clock
+from bot.service import DebateService
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://slack.com/api/"
+ADMIN_CACHE_SECONDS = 300.0
+WORK_SLOTS = 4  # handler work running at once; the rest queue behind the idle gate
+_MENTION_AT_START = re.compile(r"^\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*")
+_SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_USER_EDITED_SUBTYPES = {"message_changed", "message_deleted"}
+_HANDLED_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
+
+
+def api_base(settings: Settings) -> str:
+    base = settings.slack_api_base or DEFAULT_API_BASE
+    return base if base.endswith("/") else base + "/"
+
+
+def slack_text_to_plain(text: str) -> str:
+    """Slack's encoded message text → what the person typed (mentions as @id, links as their label)."""
+
+    def link(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if target.startswith(("@", "#")):
+            return "@" + (label or target[1:]) if target.startswith("@") else "#" + (label or target[1:])
+        if target.startswith("!"):
+            return "@" + (label or target[1:].split("^")[0])
+        return label or target
+
+    return chat.clean_user_text(html.unescape(_SLACK_LINK.sub(link, text or "")))
+
+
+class UserDirectory:
+    """Display names and admin rights from users.info, cached briefly.
+
+    Admin = a workspace admin or owner, or an id listed in SLACK_ADMIN_IDS.
+    """
+
+    def __init__(self, client: AsyncWebClient, admin_ids: str, ttl: float = ADMIN_CACHE_SECONDS) -> None:
+        self.client = client
+        self.admin_ids = {x.strip() for x in admin_ids.split(",") if x.strip()}
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, str, bool]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def lookup(self, user_id: str, fallback_name: str = "") -> tuple[str, bool]:
+        hit = self._cache.get(user_id)
+        if hit and hit[0] > time.monotonic():
+            return hit[1], hit[2]
+        async with self._locks.setdefault(user_id, asyncio.Lock()):
+            hit = self._cache.get(user_id)
+            if hit and hit[0] > time.monotonic():
+                return hit[1], hit[2]
+            name, admin, ttl = fallback_name or user_id, False, self.ttl
+            try:
+                info = (await self.client.users_info(user=user_id))["user"]
+                profile = info.get("profile") or {}
+                name = (profile.get("display_name") or info.get("real_name") or info.get("name")
+                        or fallback_name or user_id)
+                admin = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+            except (SlackApiError, KeyError, TypeError) as exc:
+                log.warning("users.info failed for %s: %s", user_id, exc)
+                ttl = 30.0  # try again soon
+            admin = admin or user_id in self.admin_ids
+            self._cache[user_id] = (time.monotonic() + ttl, name, admin)
+            return name, admin
+
+
+class SlackAdapter:
+    """Owns the Bolt app, the core service and the Messenger; `web_app()` serves it over HTTP."""
+
+    def __init__(self, settings: Settings, *, client: AsyncWebClient | None = None, clock: Clock | None = None,
+                 update_interval: float = 1.0) -> None:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+        self.settings = settings
+        self.signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret \
+            else ""
+        self.client = client or AsyncWebClient(token=token, base_url=api_base(settings))
+        self.messenger = SlackMessenger(self.client, update_interval=update_interval)
+        self.service = DebateService(settings, self.messenger, platform="slack", clock=clock)
+        self.users = UserDirectory(self.client, settings.slack_admin_ids)
+        self.gate = IdleGate()
+        self._slots = asyncio.Semaphore(WORK_SLOTS)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        # process_before_response=False: Bolt answers Slack as soon as ack() is called.
+        self.app = AsyncApp(client=self.client, signing_secret=self.signing_secret or None,
+                            process_before_response=False, request_verification_enabled=True)
+        self._register()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.service.start()
+
+    async def stop(self) -> None:
+        await self.messenger.flush()
+        await self.service.stop()
+
+    def web_app(self) -> web.Application:
+        return web_app(self.app, self.signing_secret, self.gate)
+
+    async def _work(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run handler work after the HTTP ack, a few at a time."""
+        async with self._slots:
+            await self.gate.wait()
+            try:
+                await action()
+            except Exception:
+                log.exception("slack listener failed")
+
+    # -- identities --------------------------------------------------------------------------------
+    async def _user(self, user_id: str, name: str = "") -> User:
+        display, admin = await self.users.lookup(user_id, name)
+        return User(platform="slack", external_id=user_id, display_name=display, is_admin=admin)
+
+    @staticmethod
+    def _server(team_id: str, domain: str = "") -> Server:
+        return Server(platform="slack", external_id=team_id or "unknown", name=domain)
+
+    # -- listeners ---------------------------------------------------------------------------------
+    def _register(self) -> None:
+        app = self.app
+        app.command(re.compile(r"^/debate"))(self.on_command)
+        app.action(re.compile(f"^({re.escape(render.RUN_PREFIX)}|{re.escape(render.FORM_PREFIX)})"))(self.on_action)
+        app.view(re.compile(f"^{re.escape(forms.CALLBACK_PREFIX)}"))(self.on_view)
+        app.event("message")(self.on_message)
+        app.event("app_mention")(self.on_mention)
+        app.event("app_home_opened")(self.on_home)
+
+    async def on_command(self, ack: Any, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        text = body.get("text") or ""
+        place = Place(channel_id=body.get("channel_id", ""))
+        server = self._server(body.get("team_id", ""), body.get("team_domain", ""))
+        event_id = "cmd:" + (body.get("trigger_id") or hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest())
+        try:
+            command = commands.get((text.split() or ["help"])[0].lower())
+            if forms.wants_form(command, text) and body.get("trigger_id"):
+                await self._open_form(client, body["trigger_id"], server, command, {}, place)
+                return
+            command, options = commands.parse_text(text)
+        except commands.UsageError as exc:
+            await respond(response_type="ephemeral", **render.payload(
+                Outgoing(text=exc.reply, kind=Kind.ERROR, ephemeral=True)))
+            return
+
+        async def work() -> None:
+            incoming = Incoming(server=server, user=await self._user(body["user_id"], body.get("user_name", "")),
+                                place=place, command=command.name, options=options, text=text, event_id=event_id,
+                                at=datetime.now(UTC))
+            await self.deliver(await self.service.handle(incoming), incoming, respond=respond)
+
+        await self._work(work)
+
+    async def on_action(self, ack: Any, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        command_text = action.get("value") or action.get("action_id", "").partition(":")[2]
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+        place = Place(channel_id=channel, thread_id=message.get("thread_ts"))
+        team = body.get("team") or {}
+        server = self._server(team.get("id") or (body.get("user") or {}).get("team_id", ""), team.get("domain", ""))
+        user_info = body.get("user") or {}
+        if action.get("action_id", "").startswith(render.FORM_PREFIX):
+            try:
+                command, given = forms.split_id(command_text)
+                await self._open_form(client, body["trigger_id"], server, command, given, place)
+            except (commands.UsageError, KeyError) as exc:
+                log.info("cannot open form for %r: %s", command_text, exc)
+            return
+
+        async def work() -> None:
+            incoming = Incoming(server=server, user=await self._user(user_info.get("id", ""),
+                                                                     user_info.get("username", "")),
+                                place=place, action_id=command_text, event_id=f"act:{body.get('trigger_id') or ''}"
+                                f"{'' if body.get('trigger_id') else action.get('action_ts', '')}",
+                                at=datetime.now(UTC))
+            await self.deliver(await self.service.handle(incoming), incoming, respond=respond)
+
+        await self._work(work)
+
+    async def on_view(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        command, given, raw, place = forms.read_submission(view)
+        try:
+            options = commands.coerce(command, raw)
+        except commands.UsageError as exc:
+            await ack(response_action="errors", errors={forms.error_block(command, given, str(exc)): str(exc)})
+            return
+        await ack()
+        user_info = body.get("user") or {}
+        team = body.get("team") or {}
+        server = self._server(team.get("id") or user_info.get("team_id", ""), team.get("domain", ""))
+
+        async def work() -> None:
+            incoming = Incoming(server=server, user=await self._user(user_info.get("id", ""),
+                                                                     user_info.get("username", "")),
+                                place=place, command=command.name, options=options,
+                                event_id=f"view:{view.get('id', '')}:{view.get('hash', '')}", at=datetime.now(UTC))
+            await self.deliver(await self.service.handle(incoming), incoming)
+
+        await self._work(work)
+
+    async def on_message(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
+        subtype = event.get("subtype")
+        if event.get("bot_id") or subtype == "bot_message" or event.get("user") in (None, context.get("bot_user_id")):
+            return  # never answer bots, including ourselves
+        if subtype in _USER_EDITED_SUBTYPES:
+            # A speech is taken when it is sent; edits and deletions don't change it.
+            log.info("ignored %s in %s", subtype, event.get("channel"))
+            return
+        if subtype not in _HANDLED_SUBTYPES:
+            return
+        mention = _MENTION_AT_START.match(event.get("text") or "")
+        if mention and mention.group(1) == context.get("bot_user_id"):
+            return  # `@bot help` is handled by on_mention
+        await self._work(lambda: self._chat_message(body, event))
+
+    async def _chat_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        place = Place(channel_id=event.get("channel", ""), thread_id=event.get("thread_ts"))
+        incoming = Incoming(server=self._server(body.get("team_id") or event.get("team", "")),
+                            user=await self._user(event["user"]), place=place,
+                            text=slack_text_to_plain(event.get("text") or ""), event_id=body.get("event_id"),
+                            at=datetime.fromtimestamp(float(event.get("ts") or time.time()), UTC))
+        await self.deliver(await self.service.handle(incoming), incoming)
+
+    async def on_mention(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
+        """`@Debate Bot practice diplomacy` works like `/debate practice diplomacy`."""
+        if event.get("bot_id") or event.get("user") in (None, context.get("bot_user_id")):
+            return
+        text = _MENTION_AT_START.sub("", event.get("text") or "", count=1)
+        text = slack_text_to_plain(text).strip()
+        place = Place(channel_id=event.get("channel", ""), thread_id=event.get("thread_ts"))
+        server = self._server(body.get("team_id") or event.get("team", ""))
+
+        async def work() -> None:
+            user = await self._user(event["user"])
+            incoming = Incoming(server=server, user=user, place=place, text=text, event_id=body.get("event_id"),
+                                at=datetime.now(UTC))
+            try:
+                command, options = commands.parse_text(text)
+            except commands.UsageError as exc:
+                await self.deliver([Outgoing(text=exc.reply, kind=Kind.ERROR, ephemeral=True)], incoming)
+                return
+            incoming.command, incoming.options = command.name, options
+            await self.deliver(await self.service.handle(incoming), incoming)
+
+        await self._work(work)
+
+    async def on_home(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+
+        async def work() -> None:
+            user = await self._user(event["user"])
+            server = self._server(body.get("team_id", ""))
+            place = Place(channel_id=event.get("channel", ""))
+            sections: list[dict[str, Any]] = [
+                {"type": "header", "text": render.plain_text("Debate practice", 150)},
+                render.section(render.mrkdwn(
+                    "Practise against the bot with `/debate practice`, or type `/debate help` in any channel.")),
+            ]
+            for name in ("leaderboard", "stats"):
+                replies = await self.service.handle(Incoming(server=server, user=user, place=place, command=name))
+                for reply in replies:
+                    sections.append({"type": "divider"})
+                    sections.extend(render.blocks(reply, with_buttons=False, max_blocks=45))
+            await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": sections[:100]})
+
+        await self._work(work)
+
+    # -- forms ---------------------------------------------------------------------------------------
+    async def _open_form(self, client: AsyncWebClient, trigger_id: str, server: Server,
+                         command: commands.Command, given: dict[str, Any], place: Place) -> None:
+        suggest: dict[str, list[tuple[str, str]]] = {}
+        for opt in command.options:
+            if opt.autocomplete and opt.name not in given and not opt.choices:
+                try:
+                    suggest[opt.name] = self.service.autocomplete(server, opt.autocomplete, "")
+                except Exception:  # the engine may not be loadable; fall back to a text input
+                    log.debug("no suggestions for %s", opt.autocomplete, exc_info=True)
+        await client.views_open(trigger_id=trigger_id, view=forms.form_view(command, given, place, suggest=suggest))
+
+    # -- replies -------------------------------------------------------------------------------------
+    async def deliver(self, replies: list[Outgoing], incoming: Incoming, *, respond: AsyncRespond | None = None) -> None:
+        """Post the core's replies: ephemeral ones to the caller only, the rest in the channel or thread."""
+        for reply in replies:
+            place = reply.place or incoming.place
+            try:
+                if reply.ephemeral:
+                    await self._ephemeral(reply, incoming, place, respond)
+                else:
+                    await self._public(reply, incoming, place, respond)
+            except SlackApiError as exc:
+                log.warning("could not deliver a reply: %s", exc.response.get("error"))
+
+    async def _ephemeral(self, reply: Outgoing, incoming: Incoming, place: Place,
+                         respond: AsyncRespond | None) -> None:
+        if respond is not None and reply.place is None:
+            await respond(response_type="ephemeral", replace_original=False, **render.payload(reply))
+        elif place.channel_id:
+            await self.client.chat_postEphemeral(channel=place.channel_id, user=incoming.user.external_id,
+                                                 thread_ts=place.thread_id, **render.payload(reply))
+        else:  # no channel (e.g. a form opened from the Home tab): a direct message
+            await self.client.chat_postMessage(channel=incoming.user.external_id, **render.payload(reply))
+
+    async def _public(self, reply: Outgoing, incoming: Incoming, place: Place, respond: AsyncRespond | None) -> None:
+        try:
+            await self.messenger.send(incoming.server, place, reply)
+        except SlackApiError as exc:
+            # The bot is not in this channel: answer through the command's response_url instead.
+            if respond is None or exc.response.get("error") not in ("not_in_channel", "channel_not_found"):
+                raise
+            await respond(response_type="in_channel", replace_original=False, **render.payload(reply))
+            if reply.image:
+                log.info("rating chart not attached: the bot is not a member of %s", place.channel_id)

@@ -1,0 +1,82 @@
+"""Fixtures for the Slack adapter: a fake Slack Web API and the real Bolt app served on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from adapters.slack.app import SlackAdapter
+from adapters.slack.http import serve
+from bot.config import Settings
+from tests.fakes import slack_client as sc
+from tests.fakes.slack_fake import SlackFake
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test-token"
+
+
+@dataclass
+class SlackHarness:
+    fake: SlackFake
+    adapter: SlackAdapter
+    url: str
+    http: aiohttp.ClientSession
+
+    async def command(self, text: str, *, user: str = "U0ALICE", channel: str = sc.CHANNEL,
+                      trigger_id: str | None = None, **kw: Any) -> tuple[int, str]:
+        body = sc.slash_body(text, user=user, channel=channel, response_url=self.fake.response_url(),
+                             trigger_id=trigger_id)
+        return await sc.post(self.http, self.url, SECRET, body, **kw)
+
+    async def click(self, value: str, *, user: str = "U0ALICE", **kw: Any) -> tuple[int, str]:
+        payload = sc.action_payload(value, user=user, response_url=self.fake.response_url(), **kw)
+        return await sc.post(self.http, self.url, SECRET, sc.interactive_body(payload))
+
+    async def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U0ALICE") -> tuple[int, str]:
+        return await sc.post(self.http, self.url, SECRET, sc.interactive_body(sc.view_payload(view, values, user=user)))
+
+    async def event(self, event: dict[str, Any], *, event_id: str | None = None, **kw: Any) -> tuple[int, str]:
+        return await sc.post(self.http, self.url, SECRET, sc.event_body(event, event_id=event_id), **kw)
+
+    async def idle(self) -> None:
+        """Wait until every listener's post-ack work has finished."""
+        import asyncio
+
+        for _ in range(500):
+            await asyncio.sleep(0.02)
+            if self.adapter.gate.in_flight == 0 and self.adapter._slots._value == 4 and not _busy(self.adapter):
+                return
+
+
+def _busy(adapter: SlackAdapter) -> bool:
+    probe = getattr(adapter.service, "pending_work", None)
+    return bool(probe()) if callable(probe) else False
+
+
+def slack_settings(settings: Settings, fake: SlackFake, **extra: Any) -> Settings:
+    return settings.model_copy(update={"slack_bot_token": SecretStr(TOKEN), "slack_signing_secret": SecretStr(SECRET),
+                                       "slack_api_base": fake.api_base, "slack_admin_ids": "U0ADMIN", **extra})
+
+
+@pytest.fixture
+async def slack_fake() -> AsyncIterator[SlackFake]:
+    async with SlackFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def slack(settings: Settings, slack_fake: SlackFake) -> AsyncIterator[SlackHarness]:
+    configured = slack_settings(settings, slack_fake)
+    adapter = SlackAdapter(configured, update_interval=0.05)
+    await adapter.start()
+    runner = await serve(adapter.web_app(), "127.0.0.1", 0)
+    host, port = runner.addresses[0][:2]
+    async with aiohttp.ClientSession() as http:
+        yield SlackHarness(slack_fake, adapter, f"http://{host}:{port}/slack/events", http)
+    await runner.cleanup()
+    await adapter.stop()
