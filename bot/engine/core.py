@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import threading
 from collections.abc import Collection
 from pathlib import Path
@@ -13,9 +14,10 @@ from .pack import Claim, Evidence, Motion, Pack, PackError, load_pack
 from .results import BotSpeech, Decline, Rebuttal, SpeechScore
 
 # A claim-match score (hybrid of centred WordLlama cosine and normalised BM25) below MATCH_FLOOR
-# means "nothing in the article is about this". Unrelated sentences score 0.08-0.19 on the seed
+# means "nothing in the article is about this". Unrelated sentences score 0.1-0.33 on the seed
 # pack, paraphrases of a claim 0.4-0.95. The calibrated score is a logistic around the floor.
-MATCH_FLOOR = 0.27
+MATCH_FLOOR = 0.34
+DENSE_GATE = 0.3
 MATCH_SPREAD = 0.06
 # how far behind the best match another claim may be and still count as "what the user said"
 NEAR_BEST = 0.12
@@ -45,9 +47,17 @@ class Engine:
         body = [s for s in article.sentences if not article.is_heading(s.paragraph)]
         self.body_sentences = body
         background = [s.text for s in body] or texts
-        self.claim_index = HybridIndex(keys, texts, background=background)
+        self.claim_index = HybridIndex(keys, texts, background=background, dense_gate=DENSE_GATE)
         self.claims = [pack.claim(k) for k in self.claim_index.uniq]
-        self.sentence_index = HybridIndex([str(s.index) for s in body], [s.text for s in body], background=background)
+        self.sentence_index = HybridIndex([str(s.index) for s in body], [s.text for s in body], background=background,
+                                          dense_gate=DENSE_GATE)
+        from .scoring import _ngrams, _norm_words
+        from .speech import learn_names
+
+        learn_names([article.text])
+
+        self._article_grams = _ngrams(_norm_words(article.text), 8)
+        self._article_norm = re.sub(r"\s+", " ", article.text.replace("’", "'").replace("‘", "'")).lower()
         self._motion_tokens = {
             m.id: (set(tokenize(m.text + " " + m.id.replace("-", " "))),
                    set(tokenize(" ".join(c.text for c in pack.claims_for(m.id)))))

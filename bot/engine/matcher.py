@@ -125,7 +125,7 @@ class HybridIndex:
     """Texts grouped by key (e.g. claim id): a key's score is the best of its texts."""
 
     def __init__(self, keys: Sequence[str], texts: Sequence[str], *, background: Sequence[str] = (),
-                 dense_weight: float = 0.6) -> None:
+                 dense_weight: float = 0.6, dense_gate: float = 0.0) -> None:
         self.keys = list(keys)
         self.texts = list(texts)
         self.uniq = list(dict.fromkeys(self.keys))
@@ -137,6 +137,9 @@ class HybridIndex:
         self.center = bg.mean(axis=0)
         self.vecs = self._center(embed(self.texts))
         self.dense_weight = dense_weight
+        # below this cosine a text is not about the query, however many words it shares
+        # ("I love pizza" vs "we fell in love"): its score is capped at the cosine
+        self.dense_gate = dense_gate
 
     def _center(self, v: np.ndarray) -> np.ndarray:
         return _normalise(v - self.center)
@@ -154,7 +157,10 @@ class HybridIndex:
 
     def combine(self, dense: np.ndarray, lex: np.ndarray) -> np.ndarray:
         w = self.dense_weight
-        return w * dense + (1 - w) * np.minimum(lex, 1.2)
+        h = w * dense + (1 - w) * np.minimum(lex, 1.2)
+        if self.dense_gate > 0:
+            h = np.where(dense < self.dense_gate, np.minimum(h, dense), h)
+        return h
 
     def scores(self, text: str) -> np.ndarray:
         """Best hybrid score per key (order of `self.uniq`)."""
