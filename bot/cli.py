@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.config import MissingSetting, Settings, get_settings
+from bot.engine.cli import engine_app, pack_app
 from bot.logs import configure, settings_secrets
 
 app = typer.Typer(help="Debate-practice bot: sparring partner, timekeeper and judge.", no_args_is_help=True,
@@ -22,6 +23,8 @@ discord_app = typer.Typer(help="Discord utilities.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(run_app, name="run")
 app.add_typer(discord_app, name="discord")
+app.add_typer(engine_app, name="engine")
+app.add_typer(pack_app, name="pack")
 
 DEMO_SCRIPT = [
     "/debate help",
