@@ -580,8 +580,8 @@ class FakeDiscord:
     def pings(content: str, allowed: dict[str, Any] | None) -> list[str]:
         """Who a message would notify: 'everyone', 'role:<id>' or user ids, honouring allowed_mentions."""
         parse = {"users", "roles", "everyone"} if allowed is None else set(allowed.get("parse", []))
-        users = set(allowed.get("users", [])) if allowed else set()
-        roles = set(allowed.get("roles", [])) if allowed else set()
+        users = {str(u) for u in allowed.get("users", [])} if allowed else set()
+        roles = {str(r) for r in allowed.get("roles", [])} if allowed else set()
         out: list[str] = []
         if "everyone" in parse and _EVERYONE_PING.search(content):
             out.append("everyone")
