@@ -151,3 +151,28 @@ async def test_leaderboard_command_tells_how_many_rounds_are_missing(settings: S
         assert bad.kind == chat.Kind.ERROR
     finally:
         await service.stop()
+
+
+def test_round_finished_event_rates_the_round_in_the_same_transaction(sessions) -> None:  # type: ignore[no-untyped-def]
+    from bot import events, ratings
+
+    ratings.install()
+    ratings.install()  # idempotent: one listener
+    with db.transaction(sessions) as s:
+        ann, bob = person(s, "ann"), person(s, "bob")
+        server = repo.server(s, SERVER)
+        rnd = m.Round(server_id=server.id, channel_id="general", motion_id="m1", motion_text="THW m1",
+                      format_key="quick", state="finished", winner="pro", finished_at=T0)
+        s.add(rnd)
+        s.flush()
+        s.add_all([m.Participant(round_id=rnd.id, user_id=ann.id, role="pro"),
+                   m.Participant(round_id=rnd.id, user_id=bob.id, role="con"),
+                   m.Participant(round_id=rnd.id, user_id=person(s, "cat").id, role="audience")])
+        s.flush()
+        events.emit(events.RoundFinished(round_id=rnd.id, server_id=server.id, format_key="quick", winner="pro",
+                                         winner_source="audience"), s)
+        round_id = rnd.id
+    with db.transaction(sessions) as s:
+        results = s.scalars(select(m.Result).where(m.Result.round_id == round_id)).all()
+        assert sorted((r.user_id, r.won) for r in results) == sorted([(ann.id, True), (bob.id, False)])
+        assert s.scalars(select(m.Rating).where(m.Rating.user_id == ann.id, m.Rating.season == "all")).one().wins == 1
