@@ -187,7 +187,7 @@ def compose(eng: Engine, motion: Motion, side: str, kind: str, seconds: int, opp
             used: Collection[str] = ()) -> BotSpeech:
     if side not in ("pro", "con"):
         raise ValueError(f"side must be pro or con, not {side!r}")
-    k = KIND_ALIASES.get((kind or "opening").lower().split("-")[0].split("_")[0], None)
+    k = KIND_ALIASES.get((kind or "opening").lower().split("-")[0].split("_")[0])
     if k is None:
         k = "rebuttal" if opponent_text.strip() else "opening"
     b = _Builder(budget_words(seconds))
