@@ -1,0 +1,304 @@
+"""The timer runtime: APScheduler 3.11 (AsyncIOScheduler + SQLAlchemyJobStore on the bot's database).
+
+- Every deadline is a row in `deadlines` and a job `deadline:<id>` running `bot.rounds.runtime:fire`
+  with the row id as its only argument. A job reloads the round and asks the state machine what
+  happens next, so a late, duplicate or stale job does the right thing.
+- Exactly one process runs the scheduler: it takes a lock (a PostgreSQL advisory lock, or a file lock
+  beside the SQLite file). Other processes only write deadline rows; the scheduler process arms any
+  row it has not seen yet every few seconds (and all pending rows at start, which also heals a crash
+  between a commit and arming its jobs).
+- Missed jobs run when the process comes back (`misfire_grace_time=None`, coalesced); the state
+  machine drops warnings that no longer apply, so there is no burst of stale messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+
+from bot.chat import Outgoing, Place, Server
+from bot.rounds import machine
+from bot.rounds.machine import Effects
+from bot.storage import db, repo
+from bot.storage import models as m
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.service import DebateService
+
+log = logging.getLogger(__name__)
+
+JOB_TABLE = "apscheduler_jobs"
+SYNC_SECONDS = 3.0  # how often the scheduler process arms deadline rows written by other processes
+PENDING_HORIZON_SECONDS = 300  # debate seconds: a deadline this close keeps `pending_work()` true
+ADVISORY_LOCK_KEY = 4_447_001
+
+_service: DebateService | None = None
+
+
+class Runtime:
+    """Per-service runtime state (the scheduler, the lock, delivery order)."""
+
+    def __init__(self, service: DebateService) -> None:
+        self.service = service
+        self.scheduler: AsyncIOScheduler | None = None
+        self._lock_file: Any = None
+        self._lock_conn: Any = None
+        self._armed_upto = 0
+        self._round_locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._places: dict[int, tuple[Server, Place, Place]] = {}
+        self.fired = 0
+        self.phase_lateness: list[float] = []  # seconds late, for benchmarks
+        self.measure = False
+
+    # -- lock: exactly one scheduler --------------------------------------------------------------------
+    def acquire_lock(self) -> bool:
+        url = make_url(self.service.db_url)
+        if url.get_backend_name() == "sqlite":
+            path = Path(url.database or "memory") if url.database not in (None, "", ":memory:") else None
+            if path is None:
+                return True
+            self._lock_file = open(f"{path}.scheduler.lock", "a+")  # noqa: SIM115 - held for the process life
+            try:
+                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                self._lock_file.close()
+                self._lock_file = None
+                return False
+            return True
+        conn = self.service.engine_db.connect()
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}).scalar())
+        conn.commit()
+        if got:
+            self._lock_conn = conn
+        else:
+            conn.close()
+        return got
+
+    def release_lock(self) -> None:
+        if self._lock_file is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+        if self._lock_conn is not None:
+            with contextlib.suppress(Exception):
+                self._lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+                self._lock_conn.commit()
+            self._lock_conn.close()
+            self._lock_conn = None
+
+    # -- scheduler ------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        if not self.service.run_scheduler:
+            return
+        if not self.acquire_lock():
+            log.warning("another process runs the round scheduler; this one only records deadlines")
+            return
+        from apscheduler.executors.asyncio import AsyncIOExecutor
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        self.scheduler = AsyncIOScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.service.engine_db, tablename=JOB_TABLE)},
+            executors={"default": AsyncIOExecutor()},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+            timezone=UTC,
+        )
+        self.scheduler.start()
+        self.reconcile(full=True)
+        self.scheduler.add_job("bot.rounds.runtime:sync", "interval", seconds=SYNC_SECONDS, id="deadlines:sync",
+                               replace_existing=True, coalesce=True, misfire_grace_time=None)
+
+    async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        self.release_lock()
+
+    def reconcile(self, *, full: bool = False) -> None:
+        """Arm pending deadline rows without a job; drop jobs of rows already done."""
+        if self.scheduler is None:
+            return
+        with db.transaction(self.service.sessions) as session:
+            query = select(m.Deadline.id, m.Deadline.due_at).where(m.Deadline.done_at.is_(None))
+            if not full:
+                query = query.where(m.Deadline.id > self._armed_upto)
+            pending = session.execute(query).all()
+            existing = set(session.execute(text(f"SELECT id FROM {JOB_TABLE}")).scalars()) if full else set()
+            if full:
+                pending_ids = {f"deadline:{i}" for i, _ in pending}
+                stale = [j for j in existing if j.startswith("deadline:") and j not in pending_ids]
+            else:
+                stale = []
+            top = session.scalar(select(func.max(m.Deadline.id))) or 0
+        for job_id in stale:
+            self._remove(job_id)
+        for deadline_id, due in pending:
+            if f"deadline:{deadline_id}" not in existing:
+                self._add(deadline_id, due)
+        self._armed_upto = max(self._armed_upto, top)
+        if full and pending:
+            log.info("armed %d pending deadlines", len(pending))
+
+    def _add(self, deadline_id: int, due: datetime) -> None:
+        assert self.scheduler is not None
+        self.scheduler.add_job("bot.rounds.runtime:fire", "date", run_date=due, args=[deadline_id],
+                               id=f"deadline:{deadline_id}", replace_existing=True)
+        self._armed_upto = max(self._armed_upto, deadline_id)
+
+    def _remove(self, job_id: str) -> None:
+        from apscheduler.jobstores.base import JobLookupError
+
+        assert self.scheduler is not None
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.remove_job(job_id)
+
+    def arm(self, fx: Effects) -> None:
+        if self.scheduler is None or not (fx.arm or fx.disarm):
+            return
+        if fx.arm:
+            with db.transaction(self.service.sessions) as session:
+                rows = session.execute(select(m.Deadline.id, m.Deadline.due_at).where(
+                    m.Deadline.id.in_(fx.arm), m.Deadline.done_at.is_(None))).all()
+            for deadline_id, due in rows:
+                self._add(deadline_id, due)
+        for deadline_id in fx.disarm:
+            if deadline_id not in fx.arm:
+                self._remove(f"deadline:{deadline_id}")
+
+    # -- delivery -------------------------------------------------------------------------------------------
+    async def deliver(self, fx: Effects) -> None:
+        """Arm timers, then post messages in order (per round), opening each round's thread on first use."""
+        self.arm(fx)
+        by_round: dict[int, list[tuple[str, Outgoing]]] = defaultdict(list)
+        for round_id, where, message in fx.posts:
+            by_round[round_id].append((where, message))
+        for round_id, items in by_round.items():
+            async with self._round_locks[round_id]:
+                for where, message in items:
+                    try:
+                        server, channel, thread = await self.places(round_id)
+                        place = message.place or (channel if where == "channel" else thread)
+                        await self.service.messenger.send(server, place, message)
+                    except Exception:
+                        log.exception("could not post a round message", extra={"round": round_id})
+
+    async def places(self, round_id: int) -> tuple[Server, Place, Place]:
+        """(server, channel, thread) of a round; opens the thread once and stores its id."""
+        if round_id in self._places:
+            return self._places[round_id]
+        with db.transaction(self.service.sessions) as session:
+            round_row = session.get(m.Round, round_id)
+            assert round_row is not None
+            server_row = session.get(m.Server, round_row.server_id)
+            assert server_row is not None
+            server = Server(platform=server_row.platform, external_id=server_row.external_id, name=server_row.name)
+            channel = Place(channel_id=round_row.channel_id)
+            thread_id, motion = round_row.thread_id, round_row.motion_text
+        if thread_id:
+            thread = Place(channel_id=channel.channel_id, thread_id=thread_id)
+        else:
+            name = f"Round #{round_id}: {motion}"[:90]
+            thread = await self.service.messenger.open_thread(server, channel, name)
+            with db.transaction(self.service.sessions) as session:
+                round_row = session.get(m.Round, round_id)
+                if round_row is not None and not round_row.thread_id:
+                    round_row.thread_id = thread.thread_id
+        self._places[round_id] = (server, channel, thread)
+        return self._places[round_id]
+
+    # -- firing ----------------------------------------------------------------------------------------
+    async def fire(self, deadline_id: int) -> None:
+        service = self.service
+        fx = Effects()
+        with db.transaction(service.sessions) as session:
+            deadline = session.get(m.Deadline, deadline_id)
+            if deadline is None or deadline.done_at is not None:
+                return
+            round_row = session.get(m.Round, deadline.round_id, with_for_update=True)
+            session.refresh(deadline)
+            if round_row is None or deadline.done_at is not None:
+                return
+            now = service.clock.now()
+            before = (round_row.state, round_row.phase_index)
+            deadline.done_at = now
+            settings_row = session.get(m.ServerSettings, round_row.server_id)
+            engine = service.engine_for(session, settings_row)
+            bot = repo.bot_user(session, _platform(session, round_row))
+            machine.on_deadline(session, fx, round_row, deadline, now, engine, bot,
+                                settings_row.fill_policy if settings_row else "bot")
+            if self.measure and (round_row.state, round_row.phase_index) != before:
+                self.phase_lateness.append((now - deadline.due_at).total_seconds())
+            self.fired += 1
+        await self.deliver(fx)
+
+    # -- introspection ---------------------------------------------------------------------------------
+    def pending_work(self) -> bool:
+        """True while a round is active, or a timer is due soon (so a piped shell script keeps running)."""
+        with db.transaction(self.service.sessions) as session:
+            if session.scalar(select(m.Round.id).where(m.Round.state.in_(machine.ACTIVE)).limit(1)) is not None:
+                return True
+            horizon = timedelta(seconds=PENDING_HORIZON_SECONDS / max(self.service.time_scale, 1e-9))
+            soon = self.service.clock.now() + min(horizon, timedelta(hours=1))
+            return session.scalar(select(m.Deadline.id).where(m.Deadline.done_at.is_(None),
+                                                              m.Deadline.due_at <= soon).limit(1)) is not None
+
+
+def _platform(session: Any, round_row: m.Round) -> str:
+    server = session.get(m.Server, round_row.server_id)
+    return server.platform if server else "shell"
+
+
+def runtime_of(service: DebateService) -> Runtime:
+    rt = getattr(service, "rounds_runtime", None)
+    if rt is None:
+        rt = Runtime(service)
+        service.rounds_runtime = rt  # type: ignore[attr-defined]
+    return rt
+
+
+async def install(service: DebateService) -> None:
+    """Called by `DebateService.start()`: hook the scheduler into the service's start and stop."""
+    global _service
+    _service = service
+    rt = runtime_of(service)
+    service.pending_work = rt.pending_work  # type: ignore[attr-defined]
+    with contextlib.suppress(ModuleNotFoundError):
+        import bot.ratings  # noqa: F401 - subscribes its RoundFinished listener
+
+    async def _start(_: DebateService) -> None:
+        await rt.start()
+
+    async def _stop(_: DebateService) -> None:
+        await rt.stop()
+
+    service.on_start.append(_start)
+    service.on_stop.append(_stop)
+
+
+# -- job functions (referenced as text by the job store) ----------------------------------------------------
+
+async def fire(deadline_id: int) -> None:
+    if _service is None:
+        log.warning("deadline %s fired with no service running", deadline_id)
+        return
+    try:
+        await runtime_of(_service).fire(deadline_id)
+    except Exception:
+        log.exception("deadline %s failed", deadline_id)
+
+
+async def sync() -> None:
+    if _service is not None:
+        runtime_of(_service).reconcile()
