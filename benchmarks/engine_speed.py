@@ -96,7 +96,7 @@ def main() -> None:
     rows = [
         ("warm rebuttal median", f"{statistics.median(lat):.2f} ms", "≤ 5 ms"),
         ("warm rebuttal p99", f"{p99:.2f} ms", "≤ 20 ms"),
-        ("cold start (median of %d)" % args.runs, f"{cold:.2f} s", "≤ 1.5 s"),
+        (f"cold start (median of {args.runs})", f"{cold:.2f} s", "≤ 1.5 s"),
         ("peak RSS", f"{rss:.0f} MB", "≤ 300 MB"),
         ("pack build, seed article (median)", f"{build:.2f} s", "≤ 5 s"),
         ("score a 6-sentence speech (median)", f"{statistics.median(sp):.1f} ms", "-"),
