@@ -6,7 +6,6 @@ Shared by the bot and by the benchmark's bare app, so both are served exactly th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import OrderedDict
 
@@ -20,35 +19,37 @@ MAX_AGE = 60 * 5  # Slack's rule: reject requests signed more than five minutes 
 
 
 class IdleGate:
-    """Post-ack work waits here while HTTP requests are still being acknowledged.
+    """Post-ack work waits here until the HTTP side has been quiet for a moment.
 
     Ack first, then work: a burst of commands is acknowledged before any of them touches the
-    database, so Slack's 3-second ack deadline never competes with handler work. `max_wait` bounds
-    the delay under sustained load.
+    database, so Slack's 3-second ack deadline never competes with handler work. "Quiet" means no
+    request in flight for `quiet` seconds; `max_wait` bounds the delay under sustained load.
     """
 
-    def __init__(self, max_wait: float = 2.0) -> None:
+    def __init__(self, quiet: float = 0.02, max_wait: float = 2.0) -> None:
+        self.quiet = quiet
         self.max_wait = max_wait
         self.in_flight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.last_activity = 0.0
 
     def enter(self) -> None:
         self.in_flight += 1
-        self._idle.clear()
+        self.last_activity = time.monotonic()
 
     def leave(self) -> None:
-        self.in_flight -= 1
-        if self.in_flight <= 0:
-            self.in_flight = 0
-            self._idle.set()
+        self.in_flight = max(0, self.in_flight - 1)
+        self.last_activity = time.monotonic()
+
+    @property
+    def is_quiet(self) -> bool:
+        return self.in_flight == 0 and time.monotonic() - self.last_activity >= self.quiet
 
     async def wait(self) -> None:
-        if self._idle.is_set():
-            await asyncio.sleep(0)  # let the HTTP response go out first
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), self.max_wait)
+        deadline = time.monotonic() + self.max_wait
+        await asyncio.sleep(0)  # let the HTTP response go out first
+        while not self.is_quiet and time.monotonic() < deadline:
+            idle_for = time.monotonic() - self.last_activity
+            await asyncio.sleep(max(0.002, self.quiet - idle_for) if self.in_flight == 0 else self.quiet)
 
 
 class ReplayGuard:

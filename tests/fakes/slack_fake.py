@@ -231,7 +231,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("-v", "--verbose", action="count", default=1, help="-vv prints full payloads")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing per call")
     args = parser.parse_args()
+    if args.quiet:
+        args.verbose = 0
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(args.port, args.verbose))
 

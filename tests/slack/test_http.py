@@ -53,9 +53,10 @@ async def test_user_text_cannot_ping_the_channel(slack: SlackHarness) -> None:
 
 
 async def test_huge_and_odd_unicode_text_gets_a_clear_reply(slack: SlackHarness) -> None:
-    await slack.command("/debate speech " + "\u202e\u200b\U0001F600 é" * 2000)
-    call = await slack.fake.wait_call("response_url", "too long")
-    assert call.params["response_type"] == "ephemeral"
+    await slack.command("/debate vote " + "\u202e\u200b\U0001F600é" * 2000)
+    call = await slack.fake.wait_call("response_url", "Usage")
+    assert call.params["response_type"] == "ephemeral" and "too long" in call.params["text"]
+    assert len(call.params["text"]) < 3000
     await slack.command("/debate \u202e\u0000help")
     await slack.fake.wait_for(lambda calls: len([c for c in calls if c.method == "response_url"]) == 2)
 
