@@ -23,8 +23,8 @@ SIGNPOSTS = re.compile(
     r"\b(first(ly)?|second(ly)?|third(ly)?|finally|because|therefore|so|thus|in conclusion|to sum up|moreover|"
     r"however|for example|for instance|that is why|which means|this shows|in short|to close|overall)\b", re.I)
 REBUT_MARKERS = re.compile(
-    r"\b(they|opponents?|the other side|my friend|you|claims?|said|says|argued?|wrong|but|however|not|no|"
-    r"fails?|misses?|ignores?)\b", re.I)
+    r"\b(they|opponents?|the other side|my friends?|claims?|said|says|argued?|wrong|fails?|misses?|ignores?)\b", re.I)
+DEBATE_WORDS = re.compile(r"\b(motion|this house|opponents?|the other side|debate|proposition|opposition|our side)\b", re.I)
 _WORD = re.compile(r"[A-Za-z0-9’']+")
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 _PARA_REF = re.compile(r"\b(paragraph|para\.?|¶)\s*(\d+)", re.I)
@@ -136,15 +136,20 @@ def score_speech(eng: Engine, text: str, motion: Motion, side: str, opponent_tex
     relevant = [i for i, c in enumerate(cal_motion) if c >= 0.5]
     own = sum(1 for i in relevant if claims[sent_best_motion[i][0]].side == side)
     rebut_other = sum(1 for i in relevant if claims[sent_best_motion[i][0]].side != side and REBUT_MARKERS.search(sents[i]))
-    side_frac = (own + 0.8 * rebut_other) / len(relevant) if relevant else 0.0
+    side_frac = (own + 0.5 * rebut_other) / len(relevant) if relevant else 0.0
     topical = min(1.0, 1.25 * float(np.mean(cal_motion)) + 0.3 * calibrate(whole_motion))
     relevance = 0.65 * topical + 0.35 * side_frac
-    off_topic = max(cal_any + [calibrate(float(whole.max()))]) < 0.3
-    if off_topic:
+    nothing_on_topic = max(cal_any + [calibrate(float(whole.max()))]) < 0.3
+    # a vague speech that at least addresses the debate is "generic", not off-topic
+    off_topic = nothing_on_topic and not DEBATE_WORDS.search(text)
+    if nothing_on_topic and not off_topic:
+        relevance = min(relevance, 0.2)
+        rel_reason = "generic: it addresses the motion but makes no point the article's debate is about"
+    elif off_topic:
         flags.append("off-topic")
         rel_reason = "off-topic: nothing in the speech is about the article or the motion"
         relevance = min(relevance, 0.05)
-    else:
+    if not nothing_on_topic:
         stance_word = "for" if side == "pro" else "against"
         rel_reason = (f"{len(relevant)} of {len(sents)} sentences are about the motion; "
                       f"{own} argue {stance_word} it" + (f", {rebut_other} answer the other side" if rebut_other else ""))
@@ -275,9 +280,9 @@ def score_speech(eng: Engine, text: str, motion: Motion, side: str, opponent_tex
 
     cap = None
     if off_topic:
-        cap = 0.12
+        cap = 0.04
     if copy_paste:
-        cap = 0.15 if cap is None else min(cap, 0.15)
+        cap = 0.05 if cap is None else min(cap, 0.05)
     return result(crit, tips, flags, cap=cap)
 
 

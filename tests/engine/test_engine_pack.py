@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.engine import PackError, load_pack
+
+
+def test_seed_pack_validates_and_is_rich(article, pack_yaml):
+    pack = load_pack(pack_yaml, article)
+    assert len(pack.motions) >= 5
+    for m in pack.motions:
+        for side in ("pro", "con"):
+            assert len(pack.claims_for(m.id, side)) >= 4, (m.id, side)
+    for c in pack.claims:
+        for e in c.evidence:
+            assert article.text[e.start:e.end] == e.quote
+            assert e.paragraph == article.paragraph_at(e.start)
+    holders = {c.holder for c in pack.claims}
+    assert {"John Bolton", "Mike Pompeo", "Adam Schiff", "Anne Applebaum", "Jackson Diehl", "Kathleen Parker"} <= holders
+    assert all(pack.answers(c.id) for c in pack.claims)
+
+
+def _mutate(pack_yaml: str, fn) -> dict:
+    data = yaml.safe_load(pack_yaml)
+    fn(data)
+    return data
+
+
+def test_non_verbatim_quote_rejected(article, pack_yaml):
+    def change(d):
+        d["claims"][0]["evidence"][0]["quote"] = "U.S.-North Korean relations are in a much better place today than 24 months ago."
+
+    with pytest.raises(PackError, match="not found verbatim"):
+        load_pack(_mutate(pack_yaml, change), article)
+
+
+def test_straight_quotes_rejected_with_hint(article, pack_yaml):
+    def change(d):
+        d["claims"][0]["evidence"][0]["quote"] = "But let's be clear: U.S.-North Korean relations are in a much better place"
+
+    with pytest.raises(PackError, match="near match"):
+        load_pack(_mutate(pack_yaml, change), article)
+
+
+def test_dangling_link_rejected(article, pack_yaml):
+    with pytest.raises(PackError, match="unknown claim 'nope'"):
+        load_pack(_mutate(pack_yaml, lambda d: d["links"]["dip-con-nothing"].append("nope")), article)
+
+
+def test_same_side_link_rejected(article, pack_yaml):
+    with pytest.raises(PackError, match="other side"):
+        load_pack(_mutate(pack_yaml, lambda d: d["links"]["dip-con-nothing"].append("dip-con-prestige")), article)
+
+
+def test_motion_without_both_sides_rejected(article, pack_yaml):
+    def change(d):
+        d["claims"] = [c for c in d["claims"] if not (c["motion"] == "warmbier" and c["side"] == "con")]
+        d["links"] = {k: [t for t in v if not t.startswith("wb-con")] for k, v in d["links"].items() if not k.startswith("wb-con")}
+
+    with pytest.raises(PackError, match="motion warmbier: no con claims"):
+        load_pack(_mutate(pack_yaml, change), article)
+
+
+def test_wrong_offsets_rejected(article, pack_yaml):
+    def change(d):
+        d["claims"][0]["evidence"][0]["start"] = 5
+        d["claims"][0]["evidence"][0]["end"] = 50
+
+    with pytest.raises(PackError, match="offsets"):
+        load_pack(_mutate(pack_yaml, change), article)
+
+
+def test_draft_pack_for_seed_article_validates(article):
+    from bot.engine.drafting import draft_pack
+
+    pack = draft_pack(article)
+    assert pack.draft and 0 < pack.confidence < 1
+    again = load_pack(pack.to_yaml(), article)
+    assert len(again.motions) >= 3
+    for m in again.motions:
+        assert {c.side for c in again.claims_for(m.id)} == {"pro", "con"}
