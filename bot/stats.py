@@ -96,6 +96,7 @@ def rating_chart(series: dict[str, list[tuple[datetime, float]]], title: str) ->
     """A PNG line chart of rating (ordinal) per pool over the rounds played."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(6.4, 3.2), dpi=100)
     FigureCanvasAgg(fig)
@@ -106,6 +107,7 @@ def rating_chart(series: dict[str, list[tuple[datetime, float]]], title: str) ->
                 label=f"{POOL_LABEL.get(pool, pool)} ({len(points)} rounds)")
     ax.axhline(0, color="#999999", linewidth=0.8, linestyle=":")
     ax.set_title(title, fontsize=11)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("rated round")
     ax.set_ylabel("rating (μ − 3σ)")
     ax.grid(alpha=0.3)
