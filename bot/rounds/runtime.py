@@ -164,6 +164,10 @@ class Runtime:
         with contextlib.suppress(JobLookupError):
             self.scheduler.remove_job(job_id)
 
+    def rearm(self, deadline_ids: list[int]) -> None:
+        """(Re)schedule the jobs of these deadline rows from their current `due_at`."""
+        self.arm(Effects(arm=list(deadline_ids)))
+
     def arm(self, fx: Effects) -> None:
         if self.scheduler is None or not (fx.arm or fx.disarm):
             return
