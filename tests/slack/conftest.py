@@ -70,13 +70,26 @@ async def slack_fake() -> AsyncIterator[SlackFake]:
 
 
 @pytest.fixture
-async def slack(settings: Settings, slack_fake: SlackFake) -> AsyncIterator[SlackHarness]:
-    configured = slack_settings(settings, slack_fake)
-    adapter = SlackAdapter(configured, update_interval=0.05)
-    await adapter.start()
-    runner = await serve(adapter.web_app(), "127.0.0.1", 0)
-    host, port = runner.addresses[0][:2]
-    async with aiohttp.ClientSession() as http:
-        yield SlackHarness(slack_fake, adapter, f"http://{host}:{port}/slack/events", http)
-    await runner.cleanup()
-    await adapter.stop()
+async def slack_factory(settings: Settings, slack_fake: SlackFake) -> AsyncIterator[Any]:
+    """Start the Slack app (real Bolt, real HTTP) with optional settings overrides, e.g. time_scale."""
+    started: list[tuple[Any, SlackAdapter, aiohttp.ClientSession]] = []
+
+    async def factory(**overrides: Any) -> SlackHarness:
+        adapter = SlackAdapter(slack_settings(settings, slack_fake, **overrides), update_interval=0.05)
+        await adapter.start()
+        runner = await serve(adapter.web_app(), "127.0.0.1", 0)
+        host, port = runner.addresses[0][:2]
+        http = aiohttp.ClientSession()
+        started.append((runner, adapter, http))
+        return SlackHarness(slack_fake, adapter, f"http://{host}:{port}/slack/events", http)
+
+    yield factory
+    for runner, adapter, http in started:
+        await http.close()
+        await runner.cleanup()
+        await adapter.stop()
+
+
+@pytest.fixture
+async def slack(slack_factory: Any) -> SlackHarness:
+    return await slack_factory()
