@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 # Commands that may take a while (engine, charts, round set-up): defer first, answer within 3 s.
 SLOW_COMMANDS = frozenset({"practice", "start", "schedule", "speech", "stats", "article", "config", "motions"})
 DISCORD_STR_MAX = 6000  # Discord's max_length for a string option
-MODAL_TEXT_MAX = 4000  # Discord's max_length for a modal text input
+MODAL_TEXT_MAX = 4000
+EPHEMERAL_REPLY_SECONDS = 30.0  # a "private" reply to a chat message is deleted after this  # Discord's max_length for a modal text input
 GROUP_DESCRIPTION = "Debate practice: spar with the bot, run timed rounds, vote and climb the leaderboard."
 
 
@@ -321,7 +322,8 @@ class DebateBot(ext_commands.Bot):
             return
         option = next((o for o in command.options if o.rest or o.name == "text"), None)
         limit = min(option.max_length if option else MODAL_TEXT_MAX, MODAL_TEXT_MAX)
-        await interaction.response.send_modal(StaticModal(action_id, option.description if option else "text", limit))
+        label = "Your speech" if command.name == "speech" else (option.name if option else "text")
+        await interaction.response.send_modal(StaticModal(action_id, label, limit))
 
     # -- answering -------------------------------------------------------------------------------
     async def answer(self, interaction: discord.Interaction, incoming: Incoming, *, defer: bool,
@@ -375,7 +377,12 @@ class DebateBot(ext_commands.Bot):
         replies = await self.service.handle(incoming)
         for reply in replies:
             try:
-                await self.messenger.send(incoming.server, reply.place or incoming.place, reply)
+                if reply.ephemeral and reply.place in (None, incoming.place):
+                    # a message can't get a private reply: answer it briefly, without a ping, then tidy up
+                    await message.reply(**self.render(reply).kwargs(), mention_author=False,
+                                        delete_after=EPHEMERAL_REPLY_SECONDS)
+                else:
+                    await self.messenger.send(incoming.server, reply.place or incoming.place, reply)
             except discord.HTTPException as exc:
                 log.warning("could not reply to message %s: %s", message.id, exc)
 
