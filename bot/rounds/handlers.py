@@ -75,6 +75,7 @@ def find_round(ctx: Context, round_id: int | None, states: tuple[str, ...] = mac
     candidates = list(session.scalars(select(m.Round).where(m.Round.server_id == ctx.server.id,
                                                             m.Round.state.in_(states))
                                       .order_by(m.Round.id.desc())))
+    candidates.sort(key=lambda r: r.state not in machine.OPEN)  # open rounds before finished ones (stable)
     if prefer_user:
         mine = [r for r in candidates if machine.participant(r, ctx.user.id) is not None]
         candidates = mine + [r for r in candidates if r not in mine]
@@ -312,7 +313,7 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
 
 async def vote(ctx: Context, side: str, round: int | None = None) -> Outgoing:  # noqa: A002
     session = ctx.session
-    round_row = find_round(ctx, round, (machine.RUNNING, machine.JUDGING, machine.FINISHED))
+    round_row = find_round(ctx, round, machine.OPEN + (machine.FINISHED, machine.CANCELLED))
     fmt = machine.fmt_of(round_row)
     if side in ("pro", "con") and side not in fmt.sides:
         side = {"pro": fmt.sides[0], "con": fmt.sides[1]}[side]
@@ -344,7 +345,7 @@ _POINTS = re.compile(r"\d+(?:\.\d+)?")
 
 async def judge(ctx: Context, winner: str, points: str | None = None, round: int | None = None) -> Outgoing:  # noqa: A002
     session, now, fx = ctx.session, _now(ctx), Effects()
-    round_row = find_round(ctx, round, (machine.RUNNING, machine.JUDGING, machine.FINISHED), prefer_user=True)
+    round_row = find_round(ctx, round, machine.OPEN + (machine.FINISHED,), prefer_user=True)
     fmt = machine.fmt_of(round_row)
     me = machine.participant(round_row, ctx.user.id)
     if me is None or me.role != "judge":
@@ -445,9 +446,13 @@ def _label(ctx: Context, phase: machine.Phase, text: str) -> str:
 
 def _not_your_turn(ctx: Context, round_id: int | None) -> str:
     try:
-        round_row = find_round(ctx, round_id, (machine.RUNNING,), prefer_user=True)
+        round_row = find_round(ctx, round_id, machine.OPEN, prefer_user=True)
     except UserError:
         return "There is no running round where it's your turn to speak."
+    if round_row.state in (machine.DRAFT, machine.SCHEDULED, machine.SIGNUP):
+        return f"Round #{round_row.id} hasn't started yet, so it's not your turn to speak."
+    if round_row.state != machine.RUNNING:
+        return f"Round #{round_row.id} is {machine.describe_state(round_row.state)}; the speeches are over."
     phase = machine.current_phase(round_row)
     fmt = machine.fmt_of(round_row)
     if phase is None or phase.spec is None:
