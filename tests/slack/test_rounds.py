@@ -37,7 +37,7 @@ def button(call: Call, prefix: str) -> dict[str, Any]:
 
 
 async def test_full_practice_round_in_a_thread(slack_factory: Any) -> None:
-    slack: SlackHarness = await slack_factory(time_scale=300.0)
+    slack: SlackHarness = await slack_factory(time_scale=120.0)
     fake = slack.fake
     assert (await slack.command("/debate practice diplomacy pro"))[0] == 200
     await fake.wait_call("chat.postMessage", "Practice round #", timeout=30)
