@@ -293,10 +293,11 @@ class DebateBot(ext_commands.Bot):
 
     # -- buttons and modals ----------------------------------------------------------------------
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit) \
+                or interaction.guild_id is None:
+            return  # slash commands and autocomplete are routed by the command tree
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
-        if interaction.guild_id is None:
-            return
         if interaction.type is discord.InteractionType.component:
             if custom_id.startswith(ACTION_PREFIX):
                 action_id = custom_id[len(ACTION_PREFIX):]
