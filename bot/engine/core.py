@@ -77,7 +77,7 @@ class Engine:
         else:
             from .drafting import draft_pack
 
-            pack = draft_pack(article)
+            pack = load_pack(draft_pack(article).model_dump(), article)  # fills offsets and paragraphs
         eng = cls(article, pack)
         with _CACHE_LOCK:
             _CACHE[key] = eng
@@ -253,7 +253,7 @@ def get_engine(article_path: str | Path | None = None, pack_path: str | Path | N
         else:
             from .drafting import draft_pack
 
-            pack = draft_pack(article)
+            pack = load_pack(draft_pack(article).model_dump(), article)  # fills offsets and paragraphs
         eng = Engine(article, pack)
         _CACHE[key] = eng
         return eng

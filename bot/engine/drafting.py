@@ -27,6 +27,10 @@ _NAME = r"((?:(?:[A-Z][a-z’'-]+|[A-Z]\.)\s){0,3}[A-Z][a-z’'-]+)"
 _ATTR_AFTER = re.compile(rf"[”\"]\s*,?\s*(?:{_NAME}\s+{_SAY}|{_SAY}\s+{_NAME})")
 _ATTR_BEFORE = re.compile(rf"{_NAME}\s+(?:\([^)]*\)\s+)?{_SAY}\b[^“\"]*[“\"]")
 _INTRO_COLON = re.compile(rf"{_NAME}\s+(?:{_SAY}|made|makes|put it|puts it)\b[^.“”\"]*:\s*$")
+_REPORTED = re.compile(
+    r"^(?:but\s+|and\s+|yet\s+)?((?:many\s+|some\s+)?(?:critics|opponents|sceptics|skeptics|detractors|some|others|"
+    r"[a-z]+\s+owners|residents|experts|many)(?:\s+also)?)\s+(?:have\s+)?(?:say|said|warn|warned|argue|argued|claim|"
+    r"claimed|fear|feared|insist|insisted|complain|complained|worry|worried)\b", re.I)
 _CONCESSION = re.compile(r"^(of course|sure|admittedly|granted|yes|it’s true|it's true|true,|no doubt|to be sure)\b", re.I)
 _CONTRAST = re.compile(r"^(but|however|yet|still|in fact|actually|i’m sorry|i'm sorry|no,|wrong)\b", re.I)
 _LEAD = re.compile(r"^(but|and|so|yet|also|still|then|finally|meanwhile|in other words|of course|sure|indeed|"
@@ -77,13 +81,18 @@ def _claim_text(sentence: str, holder: str) -> str:
     if len(words) > 32:
         t = " ".join(words[:32]).rstrip(",;:—-") + "…"
     t = t[:1].upper() + t[1:] if t else sentence
-    if holder != "author":
+    if holder != "author" and not t.lower().startswith(holder.lower()):
         t = f"{holder}: {t}"
     return t if t.endswith((".", "!", "?", "…")) else t + "."
 
 
 def _motion_text(sentence: str) -> str:
+    from .speech import _NAMES
+
     t = re.sub(r"[“”\"]", "", sentence).strip()
+    words = t.split()
+    if len(words) >= 3 and sum(w[:1].isupper() for w in words) / len(words) > 0.6:  # Title Case -> sentence case
+        t = " ".join(w if (i == 0 or w.strip(",.:;") in _NAMES) else w.lower() for i, w in enumerate(words))
     t = _LEAD.sub("", t)
     t = _LEAD.sub("", t).rstrip(".!?:; ")
     words = t.split()
@@ -138,6 +147,9 @@ def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str,
     conf: dict[int, float] = {}
     for s in body:
         h = holders[s.index]
+        rep = _REPORTED.search(s.text)
+        if h == "author" and rep:
+            h = holders[s.index] = re.sub(r"\s+also$", "", rep.group(1).strip()).capitalize()
         if h != "author":
             side[s.index], conf[s.index] = "con", 0.55
         elif _CONCESSION.search(s.text):
@@ -156,7 +168,8 @@ def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str,
     paras = sorted({s.paragraph for s in body})
     pvecs = np.stack([cvecs[[i for i, s in enumerate(body) if s.paragraph == p]].mean(axis=0) for p in paras])
     pvecs /= np.linalg.norm(pvecs, axis=1, keepdims=True) + 1e-9
-    groups = _segments(pvecs, min(len(paras), max(2, n_motions + 2)))
+    n_motions = max(1, min(n_motions, len(body) // 8))
+    groups = _segments(pvecs, min(len(paras), max(1, n_motions + 2)))
     sections = [[i for i, s in enumerate(body) if s.paragraph in {paras[g] for g in grp}] for grp in groups]
 
     step("drafting motions", 70)
@@ -169,6 +182,16 @@ def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str,
         scored_sections.append((min(len(pros), 3) + min(len(cons), 3) + 0.1 * len(sec), sec, pros, cons))
     scored_sections.sort(key=lambda x: -x[0])
     used_sent: set[int] = set()
+    title = article.title.strip().rstrip(".!")
+    if re.search(r"\b(should|must|needs?|ought|is|are|can|will|won’t|won't|cannot)\b", title, re.I) \
+            and 3 <= len(title.split()) <= 16 and ":" not in title:
+        # an assertive title is the article's thesis: the first motion, argued from the whole text
+        all_idx = list(range(len(body)))
+        scored_sections.insert(0, (99.0, all_idx, [i for i in all_idx if side[body[i].index] == "pro"],
+                                   [i for i in all_idx if side[body[i].index] == "con"]))
+        title_motion = _motion_text(title)
+    else:
+        title_motion = None
     for _, sec, pros, cons in scored_sections[:n_motions]:
         if not pros:
             continue
@@ -179,7 +202,14 @@ def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str,
             return float(cvecs[i] @ sec_c) + (0.15 if _THESIS.search(body[i].text) else 0) - 0.004 * max(0, len(body[i].text.split()) - 25)
 
         thesis = max(pros, key=thesis_score)
-        motions.append(Motion(id=mid, text=_motion_text(body[thesis].text), kind="draft"))
+        if title_motion and not motions:
+            text = title_motion
+            pros = sorted(pros, key=thesis_score, reverse=True)
+        else:
+            text = _motion_text(body[thesis].text)
+        if any(m.text == text for m in motions):
+            continue
+        motions.append(Motion(id=mid, text=text, kind="draft"))
         cons_used = list(cons)
         if not cons_used:
             # borrow the closest opposing material from elsewhere in the article
@@ -216,8 +246,10 @@ def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str,
             def answer_score(p, ci=ci):
                 pi = sent_of[p.id]
                 sim = float(cvecs[idx_of[pi]] @ cvecs[idx_of[ci]])
-                after = 0 < pi - ci <= 4
-                return sim + (0.35 if after else 0) + (0.2 if after and _CONTRAST.search(body[idx_of[pi]].text) else 0)
+                gap = pi - ci
+                after = 0.35 * (1 - 0.2 * (gap - 1)) if 0 < gap <= 4 else 0.0  # the reply that follows, nearest first
+                contrast = 0.2 if 0 < gap <= 2 and _CONTRAST.search(body[idx_of[pi]].text) else 0.0
+                return sim + after + contrast
 
             ranked = sorted(pro, key=answer_score, reverse=True)
             links[c.id] = [p.id for p in ranked[:2]]

@@ -134,7 +134,9 @@ class HybridIndex:
         toks = [tokenize(t) for t in self.texts]
         self.bm25 = BM25(toks, idf_docs=[tokenize(t) for t in background])
         bg = embed(list(background)) if background else embed(self.texts)
-        self.center = bg.mean(axis=0)
+        # centre on the article's own mean direction (removes "everything here is about X"); a short
+        # text's mean is mostly its topic's words, so centre it only partly
+        self.center = bg.mean(axis=0) * min(1.0, len(bg) / 100)
         self.vecs = self._center(embed(self.texts))
         self.dense_weight = dense_weight
         # below this cosine a text is not about the query, however many words it shares

@@ -47,8 +47,12 @@ def learn_names(texts) -> None:
     import re
 
     for t in texts:
-        for m in re.finditer(r"(?<=[a-z,;:] )([A-Z][a-zA-Z-]+)", t):
-            _NAMES.add(m.group(1))
+        for line in t.splitlines():
+            words = line.split()
+            if words and sum(w[:1].isupper() for w in words) / len(words) > 0.6:
+                continue  # a Title Case heading says nothing about which words are names
+            for m in re.finditer(r"(?<=[a-z,;:] )([A-Z][a-zA-Z-]+)", line):
+                _NAMES.add(m.group(1))
 
 
 def _words(text: str) -> int:
@@ -91,9 +95,22 @@ class _Builder:
             self.evidence.append(ev)
 
 
+def _same(a: str, b: str) -> bool:
+    """True when a claim's words are just its quote (drafted packs): don't say it twice."""
+    import re
+
+    def norm(x: str) -> set[str]:
+        return set(re.findall(r"[a-z0-9]+", x.lower()))
+
+    na, nb = norm(a), norm(b)
+    return bool(na) and len(na & nb) / len(na) >= 0.8
+
+
 def _point(i: int, claim: Claim, *, quote: bool = True) -> tuple[str, Evidence]:
     ev = _best_evidence(claim)
     lead = ORDINALS[i] if i < len(ORDINALS) else "Next"
+    if _same(claim.text, ev.quote):
+        return f"{lead}, as the article says, {_cite(ev)}.", ev
     holder = "" if claim.holder in ("author", "") else f" As {claim.holder} put it:"
     body = f"{lead}, {lc_first(claim.text)}"
     if quote:
@@ -150,8 +167,9 @@ def _rebuttal(eng: Engine, motion: Motion, side: str, opponent_text: str, used: 
     for i, r in enumerate(found[:max_points]):
         ev = r.evidence[0]
         they = r.matched_claim.text.rstrip(".")
-        text = (f"{ORDINALS[i] if i < len(ORDINALS) else 'Next'}, they say: {lc_first(they)}. "
-                f"But {lc_first(r.claim.text)} The article: {_cite(ev)}.")
+        answer = (f"But the article answers: {_cite(ev)}." if _same(r.claim.text, ev.quote)
+                  else f"But {lc_first(r.claim.text)} The article: {_cite(ev)}.")
+        text = f"{ORDINALS[i] if i < len(ORDINALS) else 'Next'}, they say: {lc_first(they)}. {answer}"
         if b.fits(text, reserve=12) or i == 0:
             b.add(text, r.claim, ev)
         else:
@@ -165,7 +183,8 @@ def _closing(eng: Engine, motion: Motion, side: str, opponent_text: str, used: C
     b.add(("In reply, " if reply else "To close, ") + f"this debate came down to {len(mine[:3])} questions, and on each our side came out ahead.")
     for i, c in enumerate(mine[:3]):
         ev = _best_evidence(c)
-        text = f"{ORDINALS[i]}, {lc_first(c.text)} Remember: {_cite(ev)}."
+        text = (f"{ORDINALS[i]}, remember: {_cite(ev)}." if _same(c.text, ev.quote)
+                else f"{ORDINALS[i]}, {lc_first(c.text)} Remember: {_cite(ev)}.")
         if b.fits(text, reserve=25) or i == 0:
             b.add(text, c, ev)
         else:
@@ -198,9 +217,9 @@ def compose(eng: Engine, motion: Motion, side: str, kind: str, seconds: int, opp
         if k == "rebuttal" and b.used < b.budget * 0.6:
             # room left: add fresh constructive material
             fresh = [c for c in eng.pack.claims_for(motion.id, side) if c.id not in set(used) | set(b.claims)]
-            for c in fresh:
+            for j, c in enumerate(fresh):
                 text, ev = _point(len(b.claims), c)
-                text = "Beyond that, " + text.split(", ", 1)[1]
+                text = ("Beyond that", "What is more", "And")[min(j, 2)] + ", " + text.split(", ", 1)[1]
                 if not b.fits(text, reserve=10):
                     break
                 b.add(text, c, ev)

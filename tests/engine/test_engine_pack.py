@@ -80,3 +80,37 @@ def test_draft_pack_for_seed_article_validates(article):
     assert len(again.motions) >= 3
     for m in again.motions:
         assert {c.side for c in again.claims_for(m.id)} == {"pro", "con"}
+
+
+OTHER = """# Cities Should Ban Cars From Their Centres
+
+By Maria Lopez
+
+Car-free centres are cleaner and safer. In Oslo, pedestrian deaths fell to zero after the city removed parking from its core.
+
+Shop owners warned that sales would collapse. “Nobody will come downtown if they can't park,” said Tom Berg, who runs a hardware store.
+
+But the data tell another story. Footfall in Oslo's centre rose by ten percent, and most shops reported higher sales.
+
+Of course, people with disabilities need access. Any ban must include exemptions for them and for deliveries.
+
+Critics also say bans hurt the poor. Yet public transport is cheaper than car ownership, and the city cut bus fares when the ban began.
+
+Air quality improved within months. Nitrogen dioxide levels dropped by a third, according to the city's monitoring network.
+"""
+
+
+def test_draft_for_another_article(tmp_path):
+    from bot.engine import Decline, Engine, Rebuttal
+
+    eng = Engine.from_texts(OTHER, None, fmt="markdown")
+    assert eng.article.author == "Maria Lopez"
+    assert eng.pack.draft
+    assert eng.motions()[0].text == "This house believes that cities should ban cars from their centres"
+    holders = {c.holder for c in eng.pack.claims}
+    assert {"Tom Berg", "Critics", "author"} <= holders
+    r = eng.rebut("Car bans hurt the poor.")
+    assert isinstance(r, Rebuttal)
+    assert r.evidence[0].quote.startswith("Yet public transport is cheaper")
+    assert r.evidence[0].paragraph == 6
+    assert isinstance(eng.rebut("I love pizza"), Decline)
