@@ -248,70 +248,88 @@ class Standing:
     wins: int
 
 
+# Below this many results in the 30-day window, aggregating the window is cheapest; above it, walking the
+# board in rating order and probing each debater's recent results (an index lookup) stops after 10 hits.
+AGGREGATE_WINDOW_BELOW = 5_000
+
+
+def _recent_rounds(server_id: int, pool: str, since: datetime, user_id: Any) -> Any:
+    """Correlated count of a debater's rounds in the window (uses ix_results_user)."""
+    return (select(func.count()).select_from(m.Result)
+            .where(m.Result.user_id == user_id, m.Result.finished_at >= since, m.Result.server_id == server_id,
+                   m.Result.pool == pool)
+            .scalar_subquery())
+
+
 def top(session: Session, server_id: int, *, pool: str = "people", period: str = "all",
         season: str | None = None, now: datetime | None = None, limit: int = BOARD_SIZE,
         min_rounds: int = MIN_ROUNDS) -> list[Standing]:
-    """The leaderboard: debaters with at least `min_rounds` rounds in the period, best ordinal first."""
-    if period == "30d":
-        since = (now or datetime.now(UTC)) - timedelta(days=RECENT_DAYS)
-        recent = (
-            select(m.Result.user_id, func.count().label("n"),
-                   func.sum(cast(m.Result.won, Integer)).label("w"))
-            .where(m.Result.server_id == server_id, m.Result.pool == pool, m.Result.finished_at >= since)
-            .group_by(m.Result.user_id)
-            .having(func.count() >= min_rounds)
-            .subquery()
-        )
-        query = (
-            select(m.Rating.user_id, m.User.display_name, m.Rating.ordinal, m.Rating.mu, m.Rating.sigma,
-                   recent.c.n, recent.c.w)
-            .join(recent, recent.c.user_id == m.Rating.user_id)
-            .join(m.User, m.User.id == m.Rating.user_id)
-            .where(m.Rating.server_id == server_id, m.Rating.pool == pool, m.Rating.season == ALL_TIME,
-                   m.User.is_bot.is_(False))
-        )
-    else:
+    """The leaderboard: debaters with at least `min_rounds` rounds in the period, best ordinal first.
+
+    For "30d", `rounds` and `wins` are those of the last 30 days; the rating is the current all-time one.
+    """
+    board = (
+        select(m.Rating.user_id, m.User.display_name, m.Rating.ordinal, m.Rating.mu, m.Rating.sigma,
+               m.Rating.rounds, m.Rating.wins)
+        .join(m.User, m.User.id == m.Rating.user_id)
+        .where(m.Rating.server_id == server_id, m.Rating.pool == pool, m.Rating.rounds >= min_rounds,
+               m.User.is_bot.is_(False))
+        .order_by(m.Rating.ordinal.desc(), m.Rating.user_id)
+        .limit(limit)
+    )
+    if period != "30d":
         key = ALL_TIME if period == "all" else (season or ALL_TIME)
-        query = (
-            select(m.Rating.user_id, m.User.display_name, m.Rating.ordinal, m.Rating.mu, m.Rating.sigma,
-                   m.Rating.rounds, m.Rating.wins)
-            .join(m.User, m.User.id == m.Rating.user_id)
-            .where(m.Rating.server_id == server_id, m.Rating.pool == pool, m.Rating.season == key,
-                   m.Rating.rounds >= min_rounds, m.User.is_bot.is_(False))
-        )
-    query = query.order_by(m.Rating.ordinal.desc(), m.Rating.user_id).limit(limit)
-    return [Standing(uid, name or f"user {uid}", o, mu, s, int(n or 0), int(w or 0))
-            for uid, name, o, mu, s, n, w in session.execute(query)]
+        rows = session.execute(board.where(m.Rating.season == key)).all()
+        return [Standing(uid, name or f"user {uid}", o, mu, s, n, w) for uid, name, o, mu, s, n, w in rows]
+
+    since = (now or datetime.now(UTC)) - timedelta(days=RECENT_DAYS)
+    in_window = (m.Result.server_id == server_id, m.Result.pool == pool, m.Result.finished_at >= since)
+    window = session.scalar(select(func.count()).select_from(m.Result).where(*in_window)) or 0
+    if window == 0:
+        return []
+    board = board.where(m.Rating.season == ALL_TIME)
+    if window < AGGREGATE_WINDOW_BELOW:
+        recent = (select(m.Result.user_id).where(*in_window).group_by(m.Result.user_id)
+                  .having(func.count() >= min_rounds).subquery())
+        board = board.join(recent, recent.c.user_id == m.Rating.user_id)
+    else:
+        board = board.where(_recent_rounds(server_id, pool, since, m.Rating.user_id) >= min_rounds)
+    rows = session.execute(board).all()
+    # the period's own rounds and wins, for the ten shown
+    ids = [r[0] for r in rows]
+    counts = {uid: (int(n), int(w or 0)) for uid, n, w in session.execute(
+        select(m.Result.user_id, func.count(), func.sum(cast(m.Result.won, Integer)))
+        .where(*in_window, m.Result.user_id.in_(ids)).group_by(m.Result.user_id))} if ids else {}
+    return [Standing(uid, name or f"user {uid}", o, mu, s, *counts.get(uid, (0, 0)))
+            for uid, name, o, mu, s, _, _ in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class MyStanding:
+    rounds: int  # rated rounds that count for this board
+    eligible: bool  # enough rounds to appear
+    place: int | None  # 1-based place; None when not eligible (or not computed, for 30 days)
 
 
 def standing_of(session: Session, server_id: int, user_id: int, *, pool: str, period: str,
                 season: str | None = None, now: datetime | None = None,
-                min_rounds: int = MIN_ROUNDS) -> tuple[int, int | None]:
-    """(rounds the user has on this board, their place or None if not yet eligible)."""
-    key = season if period == "season" else ALL_TIME
+                min_rounds: int = MIN_ROUNDS) -> MyStanding:
+    """Where a debater stands on a board. For "30d" the place is not counted (it would aggregate the window)."""
+    key = season if period == "season" and season else ALL_TIME
     mine = session.scalars(select(m.Rating).where(m.Rating.server_id == server_id, m.Rating.pool == pool,
                                                   m.Rating.season == key, m.Rating.user_id == user_id)).first()
     if period == "30d":
         since = (now or datetime.now(UTC)) - timedelta(days=RECENT_DAYS)
-        counts = (select(m.Result.user_id).where(m.Result.server_id == server_id, m.Result.pool == pool,
-                                                 m.Result.finished_at >= since)
-                  .group_by(m.Result.user_id).having(func.count() >= min_rounds).subquery())
         rounds = session.scalar(select(func.count()).select_from(m.Result).where(
-            m.Result.server_id == server_id, m.Result.pool == pool, m.Result.finished_at >= since,
-            m.Result.user_id == user_id)) or 0
-        if mine is None or rounds < min_rounds:
-            return rounds, None
-        above = session.scalar(select(func.count()).select_from(m.Rating).join(
-            counts, counts.c.user_id == m.Rating.user_id).where(
-            m.Rating.server_id == server_id, m.Rating.pool == pool, m.Rating.season == ALL_TIME,
-            m.Rating.ordinal > mine.ordinal)) or 0
-        return rounds, above + 1
+            m.Result.user_id == user_id, m.Result.finished_at >= since, m.Result.server_id == server_id,
+            m.Result.pool == pool)) or 0
+        return MyStanding(rounds, mine is not None and rounds >= min_rounds, None)
     if mine is None or mine.rounds < min_rounds:
-        return (mine.rounds if mine else 0), None
+        return MyStanding(mine.rounds if mine else 0, False, None)
     above = session.scalar(select(func.count()).select_from(m.Rating).where(
         m.Rating.server_id == server_id, m.Rating.pool == pool, m.Rating.season == key,
-        m.Rating.rounds >= min_rounds, m.Rating.ordinal > mine.ordinal)) or 0
-    return mine.rounds, above + 1
+        m.Rating.ordinal > mine.ordinal, m.Rating.rounds >= min_rounds)) or 0
+    return MyStanding(mine.rounds, True, above + 1)
 
 
 def _has_ratings(session: Session, server_id: int, pool: str) -> bool:
@@ -339,16 +357,14 @@ async def leaderboard_command(ctx: Context, period: str | None = None, pool: str
     lines = [format_standing(i, s) for i, s in enumerate(board, 1)]
     if not lines:
         lines = [f"Nobody has {MIN_ROUNDS} rated rounds here yet ({pool_label}, {label})."]
-    rounds, place = standing_of(ctx.session, server_id, ctx.user.id, pool=pool, period=period, season=season,
-                                now=now)
-    if ctx.user.is_bot:
-        pass
-    elif place is None:
-        need = MIN_ROUNDS - rounds
-        lines.append(f"\nYou have {rounds} rated round{'s' * (rounds != 1)} here; "
-                     f"{need} more to appear on this board.")
-    elif place > len(board):
-        lines.append(f"\nYou are #{place}.")
+    mine = standing_of(ctx.session, server_id, ctx.user.id, pool=pool, period=period, season=season, now=now)
+    shown = any(s.user_id == ctx.user.id for s in board)
+    if not mine.eligible:
+        scope = "in the last 30 days" if period == "30d" else "here"
+        lines.append(f"\nYou have {mine.rounds} rated round{'s' * (mine.rounds != 1)} {scope}; "
+                     f"{MIN_ROUNDS - mine.rounds} more to appear on this board.")
+    elif not shown:
+        lines.append(f"\nYou are #{mine.place}." if mine.place else "\nYou are not in the top 10 yet.")
     other = "bot" if pool == "people" else "people"
     footer = (f"Ranked by rating (μ − 3σ); at least {MIN_ROUNDS} rounds to appear. "
               f"Periods: all, 30d, season · other pool: pool:{other}")

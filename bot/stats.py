@@ -146,8 +146,9 @@ async def stats_command(ctx: Context, user: str | None = None) -> Outgoing:
     for rating in session.scalars(select(m.Rating).where(
             m.Rating.server_id == server_id, m.Rating.user_id == target.id, m.Rating.season == ALL_TIME,
             or_(m.Rating.pool == "people", m.Rating.pool == "bot")).order_by(m.Rating.pool.desc())):
-        rounds, place = standing_of(session, server_id, target.id, pool=rating.pool, period="all", now=now)
-        where = f"#{place} on the board" if place else f"{MIN_ROUNDS - rounds} more round(s) to join the board"
+        mine = standing_of(session, server_id, target.id, pool=rating.pool, period="all", now=now)
+        where = (f"#{mine.place} on the board" if mine.place
+                 else f"{MIN_ROUNDS - mine.rounds} more round(s) to join the board")
         fields.append(Field(f"Rating {POOL_LABEL.get(rating.pool, rating.pool)}",
                             f"{rating.ordinal:.1f} (μ {rating.mu:.1f} ± {rating.sigma:.1f}), "
                             f"{rating.wins}W / {rating.rounds} rounds, {where}", inline=True))

@@ -292,7 +292,8 @@ class Rating(Base):
     __tablename__ = "ratings"
     __table_args__ = (
         UniqueConstraint("server_id", "user_id", "pool", "season"),
-        Index("ix_ratings_board", "server_id", "pool", "season", "ordinal"),
+        # `rounds` last makes the index covering for "ordinal above mine with enough rounds" counts
+        Index("ix_ratings_board", "server_id", "pool", "season", "ordinal", "rounds"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

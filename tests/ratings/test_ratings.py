@@ -176,3 +176,28 @@ def test_round_finished_event_rates_the_round_in_the_same_transaction(sessions) 
         results = s.scalars(select(m.Result).where(m.Result.round_id == round_id)).all()
         assert sorted((r.user_id, r.won) for r in results) == sorted([(ann.id, True), (bob.id, False)])
         assert s.scalars(select(m.Rating).where(m.Rating.user_id == ann.id, m.Rating.season == "all")).one().wins == 1
+
+
+def test_thirty_day_board_is_the_same_by_aggregation_and_by_probing(sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot import ratings
+
+    now = T0 + timedelta(days=60)
+    with db.transaction(sessions) as s:
+        players = [person(s, f"p{i}") for i in range(6)]
+        at = T0
+        for i in range(40):  # older rounds: everyone plays
+            at += timedelta(hours=1)
+            finished_round(s, {"pro": [players[i % 6]], "con": [players[(i + 1) % 6]]}, "pro", at=at)
+        for i in range(12):  # last 30 days: only p0..p3 play, p0 wins most
+            a, b = players[i % 4], players[(i + 2) % 4]
+            finished_round(s, {"pro": [a], "con": [b]}, "pro" if a is players[0] or i % 3 else "con",
+                           at=now - timedelta(days=3, hours=i))
+        server = repo.server(s, SERVER)
+        by_aggregate = top(s, server.id, period="30d", now=now)
+        monkeypatch.setattr(ratings, "AGGREGATE_WINDOW_BELOW", 0)
+        by_probe = top(s, server.id, period="30d", now=now)
+        assert by_aggregate == by_probe
+        assert {x.name for x in by_probe} <= {"P0", "P1", "P2", "P3"} and by_probe
+        assert all(x.rounds >= MIN_ROUNDS for x in by_probe)
+        assert sum(x.rounds for x in by_probe) <= 24  # the window's rounds, not all-time ones
+        assert [x.ordinal for x in by_probe] == sorted((x.ordinal for x in by_probe), reverse=True)
