@@ -104,25 +104,48 @@ def side_ranks(sides: Sequence[str], winner: str | None, ranks: Mapping[str, int
     return {s: 0 if s == winner else 1 for s in sides}
 
 
-def _speaker_scores(session: Session, round_id: int) -> dict[int, float]:
-    """Average speaker score per participant: judges' points where given, else the engine's totals."""
+def _scale(value: Any, fallback: tuple[float, float]) -> tuple[float, float]:
+    try:
+        lo, hi = (float(x) for x in value)
+        return (lo, hi) if hi > lo else fallback
+    except (TypeError, ValueError):
+        return fallback
+
+
+def _speaker_scores(session: Session, round_row: m.Round) -> dict[int, float]:
+    """Average speaker score per participant on 0-100 (a share of each speech's scale, so formats mix).
+
+    Judges' speaker points win where given; otherwise the engine's totals.
+    """
+    spec = round_row.format_spec or {}
+    speaker_scale = _scale(spec.get("speaker_scale"), (0.0, 100.0))
+    reply_scale = _scale(spec.get("reply_scale"), speaker_scale)
     speeches = session.execute(
-        select(m.Speech.id, m.Speech.participant_id, m.Speech.score_total).where(m.Speech.round_id == round_id)
+        select(m.Speech.id, m.Speech.participant_id, m.Speech.score_total, m.Speech.score, m.Speech.kind)
+        .where(m.Speech.round_id == round_row.id)
     ).all()
-    owner = {sid: pid for sid, pid, _ in speeches if pid is not None}
+    owner: dict[int, tuple[int, tuple[float, float]]] = {}
+    engine: dict[int, list[float]] = {}
+
+    def share(value: float, scale: tuple[float, float]) -> float:
+        lo, hi = scale
+        return max(0.0, min(100.0, 100.0 * (value - lo) / (hi - lo)))
+
+    for sid, pid, total, detail, kind in speeches:
+        if pid is None:
+            continue
+        scale = _scale((detail or {}).get("scale"), reply_scale if kind == "reply" else speaker_scale)
+        owner[sid] = (pid, scale)
+        if total is not None:
+            engine.setdefault(pid, []).append(share(float(total), scale))
     judged: dict[int, list[float]] = {}
-    for points in session.scalars(select(m.Ballot.speaker_points).where(m.Ballot.round_id == round_id)):
+    for points in session.scalars(select(m.Ballot.speaker_points).where(m.Ballot.round_id == round_row.id)):
         for speech_id, value in (points or {}).items():
             try:
-                pid = owner.get(int(speech_id))
-                if pid is not None and value is not None:
-                    judged.setdefault(pid, []).append(float(value))
-            except (TypeError, ValueError):
+                pid, scale = owner[int(speech_id)]
+                judged.setdefault(pid, []).append(share(float(value), scale))
+            except (KeyError, TypeError, ValueError):
                 continue
-    engine: dict[int, list[float]] = {}
-    for _, pid, total in speeches:
-        if pid is not None and total is not None:
-            engine.setdefault(pid, []).append(float(total))
     scores = {pid: sum(v) / len(v) for pid, v in engine.items()}
     scores.update({pid: sum(v) / len(v) for pid, v in judged.items()})
     return scores
@@ -190,6 +213,8 @@ def record_round(session: Session, round_row: m.Round, *, ranks: Mapping[str, in
         settings_row = session.get(m.ServerSettings, round_row.server_id)
     lock = session.get_bind().dialect.name != "sqlite"
     ordered_sides = sorted(sides, key=lambda s: (rank_of[s], s))
+    firsts = [s for s in sides if rank_of[s] == 0]
+    sole_winner = firsts[0] if len(firsts) == 1 else None  # a draw is nobody's win
     after: dict[int, tuple[float, float]] = {}
     for season in dict.fromkeys((ALL_TIME, season_key(settings_row, finished))):
         rows = _rating_rows(session, round_row.server_id, pool, season, [d.user_id for d in humans], lock)
@@ -204,16 +229,16 @@ def record_round(session: Session, round_row: m.Round, *, ranks: Mapping[str, in
                 row = rows[debater.user_id]
                 row.mu, row.sigma, row.ordinal = mu, sigma, ordinal(mu, sigma)
                 row.rounds += 1
-                row.wins += int(rank_of[debater.side] == 0)
+                row.wins += int(debater.side == sole_winner)
                 if season == ALL_TIME:
                     after[debater.user_id] = (mu, sigma)
-    scores = _speaker_scores(session, round_row.id)
+    scores = _speaker_scores(session, round_row)
     results = []
     for d in humans:
         mu, sigma = after[d.user_id]
         results.append(m.Result(
             round_id=round_row.id, server_id=round_row.server_id, user_id=d.user_id, pool=pool, side=d.side,
-            rank=rank_of[d.side], won=rank_of[d.side] == 0, speaker_score=scores.get(d.participant_id),
+            rank=rank_of[d.side], won=d.side == sole_winner, speaker_score=scores.get(d.participant_id),
             motion_id=round_row.motion_id, mu_after=mu, sigma_after=sigma, finished_at=finished))
     session.add_all(results)
     session.flush()

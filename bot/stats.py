@@ -135,11 +135,12 @@ async def stats_command(ctx: Context, user: str | None = None) -> Outgoing:
                              "Try `/debate practice` to play one against the bot.")
     fields = [Field("Rounds", str(total), inline=True),
               Field("Wins", f"{int(wins or 0)} ({100 * int(wins or 0) / total:.0f}%)", inline=True),
-              Field("Average speaker score", f"{avg_score:.1f}" if avg_score is not None else "—", inline=True)]
+              Field("Average speaker score", f"{avg_score:.1f} / 100" if avg_score is not None else "—",
+                    inline=True)]
     records = motion_records(session, server_id, target.id)
     if records:
         best = records[0]
-        score = f", average score {best.avg_score:.1f}" if best.avg_score is not None else ""
+        score = f", average score {best.avg_score:.1f} / 100" if best.avg_score is not None else ""
         fields.append(Field("Strongest motion", f"{chat.user_text(chat.truncate(best.text, 200))} "
                                                 f"(`{best.motion_id}`): {best.wins}/{best.rounds} won{score}"))
     now = ctx.service.clock.now()

@@ -201,3 +201,29 @@ def test_thirty_day_board_is_the_same_by_aggregation_and_by_probing(sessions, mo
         assert all(x.rounds >= MIN_ROUNDS for x in by_probe)
         assert sum(x.rounds for x in by_probe) <= 24  # the window's rounds, not all-time ones
         assert [x.ordinal for x in by_probe] == sorted((x.ordinal for x in by_probe), reverse=True)
+
+
+def test_draws_and_scores_on_other_scales(sessions) -> None:  # type: ignore[no-untyped-def]
+    with db.transaction(sessions) as s:
+        ann, bob = person(s, "ann"), person(s, "bob")
+        rnd = finished_round(s, {"pro": [ann], "con": [bob]}, "pro", ranks={"pro": 0, "con": 0})
+        a, b = rating(s, ann), rating(s, bob)
+        assert a.mu == pytest.approx(25.0) and b.mu == pytest.approx(25.0) and a.sigma < 25 / 3
+        assert a.wins == b.wins == 0
+        assert not any(r.won for r in s.scalars(select(m.Result).where(m.Result.round_id == rnd.id)))
+        # World Schools points (60-80) and a judge's ballot become shares of the scale
+        cat, dan = person(s, "cat"), person(s, "dan")
+        ws = finished_round(s, {"pro": [cat], "con": [dan]}, "pro", at=T0 + timedelta(hours=1),
+                            scores={"cat": 75.0, "dan": 65.0})
+        s.execute(m.Result.__table__.delete().where(m.Result.round_id == ws.id))
+        ws.format_spec = {"speaker_scale": [60, 80]}
+        speech_of = {sp.participant_id: sp.id for sp in s.scalars(select(m.Speech).where(m.Speech.round_id == ws.id))}
+        parts = {p.user_id: p.id for p in s.scalars(select(m.Participant).where(m.Participant.round_id == ws.id))}
+        judge = person(s, "judy")
+        s.add(m.Ballot(round_id=ws.id, judge_id=judge.id, winner="pro",
+                       speaker_points={str(speech_of[parts[cat.id]]): 80}))
+        s.flush()
+        record_round(s, ws)
+        scores = {r.user_id: r.speaker_score for r in s.scalars(select(m.Result).where(m.Result.round_id == ws.id))}
+        assert scores[cat.id] == pytest.approx(100.0)  # the judge's 80 of 60-80
+        assert scores[dan.id] == pytest.approx(25.0)  # the engine's 65 of 60-80

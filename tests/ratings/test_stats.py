@@ -31,7 +31,7 @@ async def test_stats_show_rounds_wins_scores_motion_and_a_png(settings: Settings
         fields = {f.name: chat.plain(f.value) for f in reply.fields}
         assert fields["Rounds"] == "5"
         assert fields["Wins"].startswith("3 ")
-        assert fields["Average speaker score"] == f"{(70 + 72 + 60 + 66 + 50) / 5:.1f}"
+        assert fields["Average speaker score"] == f"{(70 + 72 + 60 + 66 + 50) / 5:.1f} / 100"
         assert "THW diplomacy" in fields["Strongest motion"] and "2/2 won" in fields["Strongest motion"]
         assert "Rating vs people" in fields and "#1 on the board" in fields["Rating vs people"]
         assert "2 more round(s)" in fields["Rating vs the bot"]
