@@ -10,7 +10,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from .article import Article, load_article, parse_article
-from .pack import Claim, Evidence, Motion, Pack, PackError, load_pack
+from .pack import Claim, Evidence, Motion, Pack, load_pack
 from .results import BotSpeech, Decline, Rebuttal, SpeechScore
 
 # A claim-match score (hybrid of centred WordLlama cosine and normalised BM25) below MATCH_FLOOR
@@ -33,7 +33,9 @@ def _spans_overlap(a: Evidence, b: Evidence) -> bool:
 
 class Engine:
     def __init__(self, article: Article, pack: Pack) -> None:
-        from .matcher import HybridIndex, tokenize
+        import numpy as np
+
+        from .matcher import HybridIndex, embed, tokenize
 
         self.article = article
         self.pack = pack
@@ -58,6 +60,8 @@ class Engine:
 
         self._article_grams = _ngrams(_norm_words(article.text), 8)
         self._article_norm = re.sub(r"\s+", " ", article.text.replace("’", "'").replace("‘", "'")).lower()
+        self._motion_vecs = self.claim_index._center(embed([m.text for m in pack.motions]))
+        self._motion_vecs /= np.linalg.norm(self._motion_vecs, axis=1, keepdims=True) + 1e-9
         self._motion_tokens = {
             m.id: (set(tokenize(m.text + " " + m.id.replace("-", " "))),
                    set(tokenize(" ".join(c.text for c in pack.claims_for(m.id)))))
@@ -96,13 +100,20 @@ class Engine:
                 return m
         if ref.isdigit() and 1 <= int(ref) <= len(self.pack.motions):
             return self.pack.motions[int(ref) - 1]
-        q = set(self._tokenize(ref))
+        q = set(self._tokenize(ref)) - _MOTION_WORDS
         if not q:
             return None
+        # words of the motion (and of its claims), closeness to the motion's text, and to its claims
+        qv = self.claim_index.query_vec(ref)
+        claim_scores = self.claim_index.scores(ref)
+        per_claim: dict[str, float] = {}
+        for c, sc in zip(self.claims, claim_scores, strict=True):
+            per_claim[c.motion] = max(per_claim.get(c.motion, -1.0), float(sc))
         best, best_score = None, 0.0
-        for m in self.pack.motions:
+        for m, mv in zip(self.pack.motions, self._motion_vecs, strict=True):
             own, claims = self._motion_tokens[m.id]
-            score = len(q & own) / len(q) + 0.25 * len(q & claims) / len(q)
+            tok = len(q & own) / len(q) + 0.25 * len(q & claims) / len(q)
+            score = 0.5 * min(tok, 1.0) + 0.3 * float(mv @ qv) + 0.4 * per_claim.get(m.id, 0.0)
             if score > best_score:
                 best, best_score = m, score
         return best if best_score >= 0.3 else None
@@ -114,12 +125,13 @@ class Engine:
         return self.pack.motions[0]
 
     def _resolve_motion(self, motion: str | None) -> Motion | None:
-        if motion is None:
+        """A pack motion for an id, words of a motion, or a custom motion's text; None if nothing fits.
+
+        Lenient on purpose: a round may carry a motion text typed by a user. The CLI reports an
+        unknown motion itself (find_motion)."""
+        if not motion:
             return None
-        m = self.pack.motion(motion) or self.find_motion(motion)
-        if m is None:
-            raise PackError(f"no motion matches {motion!r}; motions: {', '.join(x.id for x in self.pack.motions)}")
-        return m
+        return self.pack.motion(motion) or self.find_motion(motion)
 
     # ------------------------------------------------------------------ matching
     def match(self, argument: str, motion_id: str | None = None, side: str | None = None) -> list[tuple[Claim, float, float]]:
@@ -213,6 +225,9 @@ class Engine:
             motion = self.infer_motion(text) if text and text.strip() else self.pack.motions[0]
         return score_speech(self, text, motion, side.lower(), opponent_text, seconds, scale)
 
+
+# words every motion shares ("This house believes...") say nothing about which motion is meant
+_MOTION_WORDS = {"hous", "believ", "support", "prefer", "motion", "would", "regret", "oppos", "th", "thbt", "thw"}
 
 # ---------------------------------------------------------------------- cache
 

@@ -89,6 +89,20 @@ def test_find_motion(engine):
     assert engine.find_motion("military drills with South Korea").id == "exercises"
     assert engine.find_motion("Warmbier").id == "warmbier"
     assert engine.find_motion("quantum chromodynamics") is None
+    assert engine.find_motion("This house believes Trump should keep meeting Kim").id == "diplomacy"
+    assert engine.find_motion("THW keep joint exercises with Seoul").id == "exercises"
+    assert engine.find_motion("torture of an American student").id == "warmbier"
+    assert engine.find_motion("This house would ban zoos") is None
+    assert engine.find_motion("2").id == "human-rights"
+
+
+def test_custom_motion_text_is_tolerated(engine):
+    # a round may carry a motion typed by a user: the engine falls back instead of raising
+    r = engine.rebut("Kim will never give up his nukes, so stop talking.", motion_id="This house would ban zoos")
+    assert isinstance(r, Rebuttal)
+    sp = engine.speech("This house would ban zoos", "pro", "opening", 30)
+    assert sp.text and sp.evidence
+    assert engine.score("Zoos are cruel to animals.", "This house would ban zoos", "pro").total < 20
 
 
 def test_to_dict_shape(engine):
