@@ -97,7 +97,7 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def _migrate(url: str, direction: str, revision: str) -> None:
     from alembic import command
 
     engine = make_engine(url)
@@ -105,20 +105,16 @@ def upgrade(url: str, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        getattr(command, direction)(cfg, revision)
     engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    _migrate(url, "upgrade", revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
-    from alembic import command
-
-    engine = make_engine(url)
-    check_connection(engine)
-    with engine.begin() as conn:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-    engine.dispose()
+    _migrate(url, "downgrade", revision)
 
 
 def current_revision(url: str) -> str | None:
