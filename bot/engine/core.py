@@ -9,6 +9,8 @@ import threading
 from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
+
 from .article import Article, load_article, parse_article
 from .pack import Claim, Evidence, Motion, Pack, load_pack
 from .results import BotSpeech, Decline, Rebuttal, SpeechScore
@@ -140,7 +142,7 @@ class Engine:
         When the motion and the speaker's side are known, claims of that motion on the other side
         are pushed down (the user argues their own side), and claims of that motion get a small lift.
         """
-        raw = self.claim_index.scores(argument)
+        raw = self.argument_scores(argument)
         out = []
         for c, r in zip(self.claims, raw, strict=True):
             adj = float(r)
@@ -151,6 +153,15 @@ class Engine:
             out.append((c, adj, float(r)))
         out.sort(key=lambda x: -x[1])
         return out
+
+    def argument_scores(self, argument: str) -> np.ndarray:
+        """Per-claim scores of an argument: the best of the whole and of its sentences and clauses
+        (a two-point argument should match each point as well as a one-point one)."""
+        scores = self.claim_index.scores(argument)
+        pieces = _pieces(argument)
+        for p in pieces:
+            scores = np.maximum(scores, 0.97 * self.claim_index.scores(p))
+        return scores
 
     def rebut(self, argument: str, motion_id: str | None = None, side: str | None = None,
               exclude: Collection[str] = ()) -> Rebuttal | Decline:
@@ -224,6 +235,19 @@ class Engine:
         if motion is None:
             motion = self.infer_motion(text) if text and text.strip() else self.pack.motions[0]
         return score_speech(self, text, motion, side.lower(), opponent_text, seconds, scale)
+
+
+_CLAUSE = re.compile(r"\s*(?:[;:!?]|\.(?=\s)|,\s*(?:so|but|because|and|yet|which)\b|\s(?:because|so that|whereas)\b)\s*", re.I)
+
+
+def _pieces(text: str) -> list[str]:
+    """Sentences and clauses of an argument worth matching on their own (3+ content words)."""
+    from .matcher import tokenize
+
+    parts = [p.strip() for p in _CLAUSE.split(text) if p and p.strip()]
+    if len(parts) <= 1:
+        return []
+    return [p for p in parts if len(tokenize(p)) >= 3][:6]
 
 
 # words every motion shares ("This house believes...") say nothing about which motion is meant
