@@ -203,6 +203,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._api)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -406,6 +407,10 @@ class FakeDiscord:
     @staticmethod
     def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
         return [c for row in message.get("components") or [] for c in row.get("components", []) if c.get("type") == 2]
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.match_info["id"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
 
     # -- REST --------------------------------------------------------------------------------------
     async def _api(self, request: web.Request) -> web.StreamResponse:
@@ -631,8 +636,9 @@ class FakeDiscord:
 HELP = """Commands (you are alice, an admin; prefix a line with @bob or @carol to act as them):
   /debate <sub> [name=value ...]     e.g. /debate practice motion=diplomacy side=pro
   click <message-id> <custom_id>     press a button
-  modal <custom_id> <text>           submit a speech form
+  modal <custom_id> | <text>         submit a speech form (in the last thread)
   say <text>                         post a chat message in #general (or in the last thread: tsay <text>)
+  (an empty line just shows new messages)
   quit"""
 
 
@@ -680,14 +686,14 @@ async def _interactive(fake: FakeDiscord) -> None:
                 record = await fake.click(fake.messages[message_id], custom_id, user=user)
                 await record.wait_response()
             elif line.startswith("modal "):
-                _, custom_id, text = line.split(" ", 2)
-                await (await fake.submit_modal(custom_id, {"text": text}, user=user)).wait_response()
+                custom_id, _, text = line[len("modal "):].partition("|")
+                await (await fake.submit_modal(custom_id.strip(), {"text": text.strip()}, user=user,
+                                               channel_id=last_thread)).wait_response()
             elif line.startswith(("say ", "tsay ")):
                 verb, text = line.split(" ", 1)
                 await fake.say(text, user=user, channel_id=last_thread if verb == "tsay" else None)
-            else:
+            elif line:
                 print(HELP)
-                continue
         except (KeyError, AssertionError, TimeoutError, ValueError) as exc:
             print(f"error: {exc!r}")
         await asyncio.sleep(1.0)
