@@ -3,6 +3,7 @@ and no speech or vote is lost."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -97,7 +98,7 @@ def test_sigkill_mid_round_and_restart(settings, tmp_path) -> None:
         first.send("/debate practice diplomacy pro")
         first.send("First part of my opening: diplomacy with Kim stopped the nuclear tests.")
         # An open round in a tiny format that reaches judging quickly, with audience votes.
-        first.send("/debate config add_format " + __import__("json").dumps(TINY))
+        first.send("/debate config add_format " + json.dumps(TINY))
         first.send("/debate start diplomacy tiny")
         first.send("@alice: /debate join pro")
         first.send("@bob: /debate join con")
@@ -116,7 +117,6 @@ def test_sigkill_mid_round_and_restart(settings, tmp_path) -> None:
             practice_id = practice.id
         assert deadline_before is not None
         first.kill()
-        killed_at = time.time()
     finally:
         first.close()
 
@@ -150,7 +150,7 @@ def test_sigkill_mid_round_and_restart(settings, tmp_path) -> None:
                 what="vote round finished")
         with db.transaction(sessions) as session:
             rid = open_round_id(sessions)
-            votes = sorted((v.side for v in session.scalars(select(m.Vote).where(m.Vote.round_id == rid))))
+            votes = sorted(v.side for v in session.scalars(select(m.Vote).where(m.Vote.round_id == rid)))
             row = session.get(m.Round, rid)
             assert votes == ["con", "pro", "pro", "pro"]
             assert row.winner == "pro" and row.winner_source == "audience"
