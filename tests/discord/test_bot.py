@@ -223,3 +223,12 @@ async def test_motion_autocomplete(bot: DebateBot, fake: FakeDiscord) -> None:
     some = choices[0]["name"].split(":", 1)[1].split()[1]
     narrowed = await fake.autocomplete("practice", "motion", some)
     assert narrowed and all(some.lower() in c["name"].lower() for c in narrowed)
+
+
+async def test_format_and_round_autocomplete(bot: DebateBot, fake: FakeDiscord) -> None:
+    formats = await fake.autocomplete("practice", "format", "")
+    assert formats and all(isinstance(c["value"], str) for c in formats)
+    record = await (await fake.slash("start", {"motion": "diplomacy"})).wait_response()
+    await record.wait_replies(1)
+    rounds = await fake.autocomplete("join", "round", "")
+    assert rounds and all(isinstance(c["value"], int) for c in rounds)
