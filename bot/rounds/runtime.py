@@ -42,8 +42,9 @@ JOB_TABLE = "apscheduler_jobs"
 SYNC_SECONDS = 3.0  # how often the scheduler process arms deadline rows written by other processes
 PENDING_HORIZON_SECONDS = 300  # debate seconds: a deadline this close keeps `pending_work()` true
 ADVISORY_LOCK_KEY = 4_447_001
+MAX_RETRIES = 5
 
-_service: DebateService | None = None
+_active: Runtime | None = None  # the runtime whose scheduler runs in this process (jobs fire into it)
 
 
 class Runtime:
@@ -60,6 +61,7 @@ class Runtime:
         self.fired = 0
         self.phase_lateness: list[float] = []  # seconds late, for benchmarks
         self.measure = False
+        self._retries: dict[int, int] = {}
 
     # -- lock: exactly one scheduler --------------------------------------------------------------------
     def acquire_lock(self) -> bool:
@@ -115,15 +117,20 @@ class Runtime:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
             timezone=UTC,
         )
+        global _active
+        _active = self
         self.scheduler.start()
         self.reconcile(full=True)
         self.scheduler.add_job("bot.rounds.runtime:sync", "interval", seconds=SYNC_SECONDS, id="deadlines:sync",
                                replace_existing=True, coalesce=True, misfire_grace_time=None)
 
     async def stop(self) -> None:
+        global _active
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
+        if _active is self:
+            _active = None
         self.release_lock()
 
     def reconcile(self, *, full: bool = False) -> None:
@@ -247,6 +254,13 @@ class Runtime:
             self.fired += 1
         await self.deliver(fx)
 
+    def retry(self, deadline_id: int, delay: float = 5.0) -> None:
+        """A failed timer (e.g. the database blinked) runs again soon instead of leaving the round stuck."""
+        self._retries[deadline_id] = self._retries.get(deadline_id, 0) + 1
+        if self.scheduler is None or self._retries[deadline_id] > MAX_RETRIES:
+            return
+        self._add(deadline_id, datetime.now(UTC) + timedelta(seconds=delay))
+
     # -- introspection ---------------------------------------------------------------------------------
     def pending_work(self) -> bool:
         """True while a round is active, or a timer is due soon (so a piped shell script keeps running)."""
@@ -274,8 +288,6 @@ def runtime_of(service: DebateService) -> Runtime:
 
 async def install(service: DebateService) -> None:
     """Called by `DebateService.start()`: hook the scheduler into the service's start and stop."""
-    global _service
-    _service = service
     rt = runtime_of(service)
     service.pending_work = rt.pending_work  # type: ignore[attr-defined]
     with contextlib.suppress(ModuleNotFoundError):
@@ -294,15 +306,16 @@ async def install(service: DebateService) -> None:
 # -- job functions (referenced as text by the job store) ----------------------------------------------------
 
 async def fire(deadline_id: int) -> None:
-    if _service is None:
-        log.warning("deadline %s fired with no service running", deadline_id)
+    if _active is None:
+        log.warning("deadline %s fired with no scheduler running", deadline_id)
         return
     try:
-        await runtime_of(_service).fire(deadline_id)
+        await _active.fire(deadline_id)
     except Exception:
-        log.exception("deadline %s failed", deadline_id)
+        log.exception("deadline %s failed; retrying shortly", deadline_id)
+        _active.retry(deadline_id)
 
 
 async def sync() -> None:
-    if _service is not None:
-        runtime_of(_service).reconcile()
+    if _active is not None:
+        _active.reconcile()

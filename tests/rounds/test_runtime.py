@@ -1,0 +1,67 @@
+"""Timers: late, duplicate and stale jobs do the right thing; missed warnings are coalesced."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.storage import models as m
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+async def test_late_duplicate_and_stale_jobs(room_factory) -> None:
+    room = await room_factory(time_scale=1)
+    await room.say("/debate practice diplomacy pro")
+    row = room.round()
+    deadlines = {d.kind: d for d in room.query(lambda s: s.scalars(
+        select(m.Deadline).where(m.Deadline.round_id == row.id, m.Deadline.phase_index == 0)).all())}
+    assert set(deadlines) == {"warn_60", "warn_30", "time_up", "phase_end"}
+    runtime = room.service.rounds_runtime
+    clock = FakeClock(row.phase_started_at)
+    room.service.clock = clock
+
+    # As after a restart 95 s into a 120 s speech: both warnings are overdue; only one message, with the real time.
+    clock.at = row.phase_started_at + timedelta(seconds=95)
+    mark = room.mark()
+    await runtime.fire(deadlines["warn_60"].id)
+    await runtime.fire(deadlines["warn_30"].id)
+    await runtime.fire(deadlines["warn_60"].id)  # a duplicate
+    out = room.since(mark)
+    assert out.count("left for you") == 1 and "25 s left" in out
+
+    # Past the deadline and grace: the phase ends once; duplicates and the stale time-up say nothing.
+    clock.at = row.phase_started_at + timedelta(seconds=136)
+    await runtime.fire(deadlines["phase_end"].id)
+    assert room.round(row.id).phase_index == 2  # the bot spoke at once; the user's rebuttal is next
+    mark = room.mark()
+    await runtime.fire(deadlines["phase_end"].id)
+    await runtime.fire(deadlines["time_up"].id)
+    assert room.since(mark) == ""
+    assert room.round(row.id).phase_index == 2
+    speech = next(s for s in room.round(row.id).speeches if s.phase_index == 0)
+    assert speech.forfeited and speech.ended_at == clock.at
+    await room.say(f"/debate cancel round:{row.id}")
+
+
+async def test_pending_work_and_scheduler_lock(room_factory) -> None:
+    room = await room_factory(time_scale=1)
+    assert not room.service.pending_work()
+    await room.say("/debate practice diplomacy pro")
+    assert room.service.pending_work()
+    # The job store holds one job per pending deadline, with explicit ids.
+    jobs = {j.id for j in room.service.rounds_runtime.scheduler.get_jobs()}
+    pending = room.query(lambda s: s.scalars(select(m.Deadline.id).where(m.Deadline.done_at.is_(None))).all())
+    assert {f"deadline:{i}" for i in pending} <= jobs
+    # A second service on the same database does not run a second scheduler.
+    other = await room_factory(time_scale=1)
+    assert other.service.rounds_runtime.scheduler is None
+    await room.say("/debate cancel")
+    assert not room.service.pending_work()
