@@ -68,9 +68,11 @@ def _stance(side: str) -> str:
 
 
 def _best_evidence(claim: Claim) -> Evidence:
-    # the shortest quote that still says something reads best aloud
-    usable = [e for e in claim.evidence if _words(e.quote) >= 5] or claim.evidence
-    return min(usable, key=lambda e: _words(e.quote)) if len(usable) > 1 else usable[0]
+    # the pack lists the key quote first; skip it only if it is too short or too long to read out
+    usable = [e for e in claim.evidence if 5 <= _words(e.quote) <= 45]
+    if usable:
+        return usable[0]
+    return min(claim.evidence, key=lambda e: _words(e.quote))
 
 
 class _Builder:
@@ -136,7 +138,7 @@ def _opening(eng: Engine, motion: Motion, side: str, seconds: int, used: Collect
 
 
 def _rebuttal(eng: Engine, motion: Motion, side: str, opponent_text: str, used: Collection[str], b: _Builder,
-              *, max_points: int = 4, intro: bool = True) -> None:
+              *, max_points: int = 4, intro: bool = True, linked_only: bool = False) -> None:
     from .article import split_sentences
 
     opp_side = "con" if side == "pro" else "pro"
@@ -149,12 +151,14 @@ def _rebuttal(eng: Engine, motion: Motion, side: str, opponent_text: str, used: 
             continue
         if any(r.matched_claim.id == f.matched_claim.id for f in found):
             continue
+        if linked_only and r.claim.id not in {a.id for a in eng.pack.answers(r.matched_claim.id)}:
+            continue
         taken.add(r.claim.id)
         found.append(r)
     found.sort(key=lambda r: -r.score)
     if intro:
         b.add("Let me answer what we just heard." if found else "My opponents left their strongest case unsaid, so let me answer it.")
-    if not found:
+    if not found and intro:
         # pre-empt: answer the other side's best claims on this motion
         for c in eng.pack.claims_for(motion.id, opp_side):
             answers = [a for a in eng.pack.answers(c.id) if a.id not in taken]
@@ -167,10 +171,11 @@ def _rebuttal(eng: Engine, motion: Motion, side: str, opponent_text: str, used: 
     for i, r in enumerate(found[:max_points]):
         ev = r.evidence[0]
         they = r.matched_claim.text.rstrip(".")
+        but = "Yet" if " but " in r.claim.text.lower() else "But"
         answer = (f"But the article answers: {_cite(ev)}." if _same(r.claim.text, ev.quote)
-                  else f"But {lc_first(r.claim.text)} The article: {_cite(ev)}.")
+                  else f"{but} {lc_first(r.claim.text)} The article: {_cite(ev)}.")
         text = f"{ORDINALS[i] if i < len(ORDINALS) else 'Next'}, they say: {lc_first(they)}. {answer}"
-        if b.fits(text, reserve=12) or i == 0:
+        if b.fits(text, reserve=12) or (i == 0 and intro):
             b.add(text, r.claim, ev)
         else:
             break
@@ -194,7 +199,8 @@ def _closing(eng: Engine, motion: Motion, side: str, opponent_text: str, used: C
             break
     if opponent_text.strip() and b.used < b.budget - 40:
         sub = _Builder(b.budget - b.used - 15)
-        _rebuttal(eng, motion, side, opponent_text, set(used) | {c.id for c in mine[:3]}, sub, max_points=1, intro=False)
+        _rebuttal(eng, motion, side, opponent_text, set(used) | {c.id for c in mine[:3]}, sub, max_points=1, intro=False,
+                  linked_only=True)
         for p in sub.parts:
             b.add(p.replace("First, they say", "And when they say", 1))
         b.claims.extend(x for x in sub.claims if x not in b.claims)
