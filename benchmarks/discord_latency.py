@@ -8,6 +8,7 @@ Both bots run in their own process, like the real thing:
 
 The fake stamps each interaction when it writes the gateway frame and when the callback arrives.
 500 interactions one at a time, then 500 in bursts of 50; p50/p99 in ms and the ratio debate/bare.
+All bots run at the same time and take turns burst by burst, so they share the same machine load.
 
     .venv/bin/python benchmarks/discord_latency.py [--count 500] [--burst 50]
 """
@@ -48,39 +49,62 @@ async def measure(fake: FakeDiscord, count: int, burst: int) -> list[float]:
     return latencies
 
 
-async def run_bot(name: str, command: list[str], env: dict[str, str], count: int, burst: int,
-                  warmup: int) -> dict[str, list[float]]:
-    fake = await FakeDiscord().start()
-    fake.record_requests = False
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env, "DISCORD_API_BASE": fake.api_base,
-                                                       "DISCORD_GATEWAY_URL": fake.gateway_url,
-                                                       "DISCORD_TOKEN": fake.token},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        await fake.wait_ready(timeout=60)
-        await asyncio.sleep(0.5)  # let the bot finish start-up work after READY
-        await measure(fake, warmup, 1)
-        one = await measure(fake, count, 1)
-        bursts = await measure(fake, count, burst)
-        return {"one at a time": one, f"bursts of {burst}": bursts}
-    except Exception:
-        process.terminate()
-        print(f"{name} failed; its stderr:\n{process.communicate(timeout=10)[1][-3000:]}", file=sys.stderr)
-        raise
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=10)
-        await fake.stop()
+class BotProcess:
+    """One bot in its own process, connected to its own fake Discord."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.name, self.command, self.env = name, command, env
+        self.fake = FakeDiscord()
+        self.process: subprocess.Popen[str] | None = None
+        self.results: dict[str, list[float]] = {}
+
+    async def start(self) -> None:
+        await self.fake.start()
+        self.fake.record_requests = False
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **self.env, "DISCORD_API_BASE": self.fake.api_base,
+                 "DISCORD_GATEWAY_URL": self.fake.gateway_url, "DISCORD_TOKEN": self.fake.token})
+        try:
+            await self.fake.wait_ready(timeout=60)
+        except TimeoutError:
+            self.process.terminate()
+            stderr = self.process.communicate(timeout=10)[1][-3000:]
+            raise RuntimeError(f"{self.name} did not connect; stderr:\n{stderr}") from None
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        await self.fake.stop()
 
 
 async def main(count: int, burst: int, warmup: int) -> None:
+    """All bots run at once and take turns, burst by burst, so they see the same machine load."""
     with tempfile.TemporaryDirectory() as tmp:
-        debate = await run_bot("debate bot", [str(Path(PYTHON).parent / "debate-bot"), "run", "discord"],
-                               {"DATA_DIR": tmp, "DATABASE_URL": "", "LOG_LEVEL": "WARNING"}, count, burst, warmup)
-    bare = await run_bot("bare bot", [PYTHON, str(ROOT / "benchmarks" / "bare_discord_bot.py")], {}, count, burst, warmup)
-    adapter = await run_bot("adapter only", [PYTHON, str(ROOT / "benchmarks" / "discord_adapter_only_bot.py")], {},
-                            count, burst, warmup)
+        bots = [
+            BotProcess("debate bot", [str(Path(PYTHON).parent / "debate-bot"), "run", "discord"],
+                       {"DATA_DIR": tmp, "DATABASE_URL": "", "LOG_LEVEL": "WARNING"}),
+            BotProcess("bare bot", [PYTHON, str(ROOT / "benchmarks" / "bare_discord_bot.py")], {}),
+            BotProcess("adapter only (no core)", [PYTHON, str(ROOT / "benchmarks" / "discord_adapter_only_bot.py")],
+                       {}),
+        ]
+        try:
+            for bot in bots:
+                await bot.start()
+            await asyncio.sleep(1.0)  # let start-up work finish after READY
+            for bot in bots:
+                await measure(bot.fake, warmup, 1)
+            for mode, size in (("one at a time", 1), (f"bursts of {burst}", burst)):
+                for bot in bots:
+                    bot.results[mode] = []
+                for start in range(0, count, burst):
+                    for bot in bots:
+                        bot.results[mode] += await measure(bot.fake, min(burst, count - start), size)
+        finally:
+            for bot in bots:
+                await bot.stop()
+    debate, bare, adapter = (b.results for b in bots)
     print(f"Discord: INTERACTION_CREATE → initial response on the fake, {count} interactions each, ms")
     print(f"{'mode':<16} {'bot':<22} {'p50':>7} {'p99':>7} {'mean':>7}")
     for mode in debate:
