@@ -162,6 +162,9 @@ async def drive(args: argparse.Namespace) -> None:
                     before = await response_posts(fake)
                     latencies = await burst(urls[name], requests)
                     results.setdefault((name, text), []).append(latencies)
+                    if args.verbose:
+                        print(f"burst {i} {text:<7}{name:<5} p50 {pct(latencies, 0.5) * 1000:6.1f} ms  "
+                              f"p99 {pct(latencies, 0.99) * 1000:6.1f} ms", flush=True)
                     if name == "bot":  # let the bot finish the work it acked before the next burst
                         deadline = time.monotonic() + 30
                         while await response_posts(fake) < before + args.concurrency and time.monotonic() < deadline:
@@ -195,6 +198,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bursts", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every burst")
     parser.add_argument("--serve", choices=("bare", "bot"))
     parser.add_argument("--port", type=int)
     parser.add_argument("--fake")

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://slack.com/api/"
 ADMIN_CACHE_SECONDS = 300.0
-WORK_SLOTS = 4  # handler work running at once; the rest queue behind the idle gate
+WORK_SLOTS = 2  # handler work running at once; the rest queue behind the idle gate
 _MENTION_AT_START = re.compile(r"^\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*")
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _USER_EDITED_SUBTYPES = {"message_changed", "message_deleted"}

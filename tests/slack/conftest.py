@@ -49,7 +49,7 @@ class SlackHarness:
 
         for _ in range(500):
             await asyncio.sleep(0.02)
-            if self.adapter.gate.in_flight == 0 and self.adapter._slots._value == 4 and not _busy(self.adapter):
+            if self.adapter.gate.in_flight == 0 and self.adapter._slots._value == 2 and not _busy(self.adapter):
                 return
 
 
