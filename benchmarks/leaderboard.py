@@ -120,7 +120,8 @@ def load_postgres(url: str, data: dict[str, list[tuple]]) -> None:
                     copy.write_row(row)
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()
-        cur.execute("ANALYZE")
+        conn.autocommit = True
+        cur.execute("VACUUM (ANALYZE)")  # the steady state autovacuum keeps: visibility map set
 
 
 def time_queries(url: str, users: int, runs: int) -> dict[str, list[float]]:
@@ -164,6 +165,7 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     parser.add_argument("--pg-url", default=os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
 
@@ -196,7 +198,7 @@ def main() -> None:
         print(f"{backend}: bulk-loaded {rows:,} rows in {load:.1f} s ({rows / load:,.0f} rows/s)")
         for query, samples in time_queries(url, args.users, args.runs).items():
             table.append((backend, query, statistics.median(samples), p99(samples)))
-        if backend == "postgres":
+        if backend == "postgres" and not args.keep:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()

@@ -276,6 +276,7 @@ class Standing:
 # Below this many results in the 30-day window, aggregating the window is cheapest; above it, walking the
 # board in rating order and probing each debater's recent results (an index lookup) stops after 10 hits.
 AGGREGATE_WINDOW_BELOW = 5_000
+PLACE_LIMIT = 1_000  # "you are #k" is counted up to here, so it costs at most this many index entries
 
 
 def _recent_rounds(server_id: int, pool: str, since: datetime, user_id: Any) -> Any:
@@ -309,7 +310,9 @@ def top(session: Session, server_id: int, *, pool: str = "people", period: str =
 
     since = (now or datetime.now(UTC)) - timedelta(days=RECENT_DAYS)
     in_window = (m.Result.server_id == server_id, m.Result.pool == pool, m.Result.finished_at >= since)
-    window = session.scalar(select(func.count()).select_from(m.Result).where(*in_window)) or 0
+    # how busy the window is, counted only up to the threshold so this stays cheap on big servers
+    window = session.scalar(select(func.count()).select_from(
+        select(m.Result.id).where(*in_window).limit(max(1, AGGREGATE_WINDOW_BELOW)).subquery())) or 0
     if window == 0:
         return []
     board = board.where(m.Rating.season == ALL_TIME)
@@ -333,7 +336,7 @@ def top(session: Session, server_id: int, *, pool: str = "people", period: str =
 class MyStanding:
     rounds: int  # rated rounds that count for this board
     eligible: bool  # enough rounds to appear
-    place: int | None  # 1-based place; None when not eligible (or not computed, for 30 days)
+    place: int | None  # 1-based; None when not eligible, beyond PLACE_LIMIT, or for 30 days (not counted)
 
 
 def standing_of(session: Session, server_id: int, user_id: int, *, pool: str, period: str,
@@ -351,10 +354,11 @@ def standing_of(session: Session, server_id: int, user_id: int, *, pool: str, pe
         return MyStanding(rounds, mine is not None and rounds >= min_rounds, None)
     if mine is None or mine.rounds < min_rounds:
         return MyStanding(mine.rounds if mine else 0, False, None)
-    above = session.scalar(select(func.count()).select_from(m.Rating).where(
-        m.Rating.server_id == server_id, m.Rating.pool == pool, m.Rating.season == key,
-        m.Rating.ordinal > mine.ordinal, m.Rating.rounds >= min_rounds)) or 0
-    return MyStanding(mine.rounds, True, above + 1)
+    above = session.scalar(select(func.count()).select_from(
+        select(m.Rating.id).where(m.Rating.server_id == server_id, m.Rating.pool == pool, m.Rating.season == key,
+                                  m.Rating.ordinal > mine.ordinal, m.Rating.rounds >= min_rounds)
+        .limit(PLACE_LIMIT).subquery())) or 0
+    return MyStanding(mine.rounds, True, above + 1 if above < PLACE_LIMIT else None)
 
 
 def _has_ratings(session: Session, server_id: int, pool: str) -> bool:
@@ -389,7 +393,8 @@ async def leaderboard_command(ctx: Context, period: str | None = None, pool: str
         lines.append(f"\nYou have {mine.rounds} rated round{'s' * (mine.rounds != 1)} {scope}; "
                      f"{MIN_ROUNDS - mine.rounds} more to appear on this board.")
     elif not shown:
-        lines.append(f"\nYou are #{mine.place}." if mine.place else "\nYou are not in the top 10 yet.")
+        beyond = BOARD_SIZE if period == "30d" else PLACE_LIMIT
+        lines.append(f"\nYou are #{mine.place}." if mine.place else f"\nYou are outside the top {beyond:,}.")
     other = "bot" if pool == "people" else "people"
     footer = (f"Ranked by rating (μ − 3σ); at least {MIN_ROUNDS} rounds to appear. "
               f"Periods: all, 30d, season · other pool: pool:{other}")

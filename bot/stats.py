@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import chat
 from bot.chat import Field, Image, Outgoing
-from bot.ratings import ALL_TIME, MIN_ROUNDS, ordinal, standing_of
+from bot.ratings import ALL_TIME, MIN_ROUNDS, PLACE_LIMIT, ordinal, standing_of
 from bot.storage import models as m
 
 if TYPE_CHECKING:
@@ -149,6 +149,7 @@ async def stats_command(ctx: Context, user: str | None = None) -> Outgoing:
             or_(m.Rating.pool == "people", m.Rating.pool == "bot")).order_by(m.Rating.pool.desc())):
         mine = standing_of(session, server_id, target.id, pool=rating.pool, period="all", now=now)
         where = (f"#{mine.place} on the board" if mine.place
+                 else f"outside the top {PLACE_LIMIT:,}" if mine.eligible
                  else f"{MIN_ROUNDS - mine.rounds} more round(s) to join the board")
         fields.append(Field(f"Rating {POOL_LABEL.get(rating.pool, rating.pool)}",
                             f"{rating.ordinal:.1f} (μ {rating.mu:.1f} ± {rating.sigma:.1f}), "
