@@ -62,6 +62,7 @@ class Engine:
 
         self._article_grams = _ngrams(_norm_words(article.text), 8)
         self._article_norm = re.sub(r"\s+", " ", article.text.replace("’", "'").replace("‘", "'")).lower()
+        self._alignment = self._align_motions()
         self._motion_vecs = self.claim_index._center(embed([m.text for m in pack.motions]))
         self._motion_vecs /= np.linalg.norm(self._motion_vecs, axis=1, keepdims=True) + 1e-9
         self._motion_tokens = {
@@ -69,6 +70,44 @@ class Engine:
                    set(tokenize(" ".join(c.text for c in pack.claims_for(m.id)))))
             for m in pack.motions
         }
+
+    def _align_motions(self) -> dict[str, dict[str, bool]]:
+        """For each motion, the other motions whose sides line up with it, and whether they flip.
+
+        Derived from the pack: claims of two motions that share evidence are on the same camp's
+        side; a link joins opposite camps. Majority vote per pair of motions, then propagated.
+        """
+        votes: dict[tuple[str, str], list[bool]] = {}
+        claims = self.pack.claims
+        for i, a in enumerate(claims):
+            for b in claims[i + 1:]:
+                if a.motion != b.motion and any(_spans_overlap(x, y) for x in a.evidence for y in b.evidence):
+                    votes.setdefault((a.motion, b.motion), []).append(a.side != b.side)
+        for src, targets in self.pack.links.items():
+            a = self.pack.claim(src)
+            for t in targets:
+                b = self.pack.claim(t)
+                if a and b and a.motion != b.motion:
+                    votes.setdefault((a.motion, b.motion), []).append(a.side == b.side)
+        edges: dict[str, list[tuple[str, bool]]] = {}
+        for (x, y), v in votes.items():
+            flip = sum(v) * 2 > len(v)
+            if sum(v) * 2 == len(v):
+                continue  # a tie says nothing
+            edges.setdefault(x, []).append((y, flip))
+            edges.setdefault(y, []).append((x, flip))
+        out: dict[str, dict[str, bool]] = {}
+        for m in self.pack.motions:
+            seen = {m.id: False}
+            stack = [m.id]
+            while stack:
+                x = stack.pop()
+                for y, flip in edges.get(x, []):
+                    if y not in seen:
+                        seen[y] = seen[x] ^ flip
+                        stack.append(y)
+            out[m.id] = seen
+        return out
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -143,16 +182,27 @@ class Engine:
         are pushed down (the user argues their own side), and claims of that motion get a small lift.
         """
         raw = self.argument_scores(argument)
+        flips = self._alignment.get(motion_id, {}) if motion_id else {}
         out = []
         for c, r in zip(self.claims, raw, strict=True):
             adj = float(r)
             if motion_id and c.motion == motion_id:
                 adj += 0.03
-                if side and c.side != side:
+            if side and c.motion in flips:
+                # the speaker's side carried over to an aligned motion ("pro diplomacy" = "con Warmbier")
+                implied = side if not flips[c.motion] else ("con" if side == "pro" else "pro")
+                if c.side != implied:
                     adj -= 0.15
             out.append((c, adj, float(r)))
         out.sort(key=lambda x: -x[1])
         return out
+
+    def _implied_side(self, side: str, motion_id: str, claim: Claim) -> str | None:
+        """The speaker's side carried over to `claim`'s motion (None when the motions don't align)."""
+        flips = self._alignment.get(motion_id, {})
+        if claim.motion not in flips:
+            return None
+        return side if not flips[claim.motion] else ("con" if side == "pro" else "pro")
 
     def argument_scores(self, argument: str) -> np.ndarray:
         """Per-claim scores of an argument: the best of the whole and of its sentences and clauses
@@ -183,9 +233,21 @@ class Engine:
             )
         exclude = set(exclude)
         near = [(c, a, r) for c, a, r in ranked[:6] if a >= best_adj - NEAR_BEST and r >= MATCH_FLOOR]
+        if not near:
+            near = [max(ranked, key=lambda x: x[2])]
+        raw_by_id = {c.id: r for c, _, r in ranked}
+        top = near[0][0]
+        if side and motion is not None and top.id not in exclude and self._implied_side(side, motion.id, top) not in (None, top.side):
+            # even with the speaker's side pushed up, the best match is a claim of the bot's side: the
+            # speaker is arguing against it, so the answer is that very claim, standing on its evidence
+            user_side = self._implied_side(side, motion.id, top)
+            disputed = [a for a in self.pack.answers(top.id) if a.side == user_side] or \
+                       [c for c, _, _ in ranked if c.motion == top.motion and c.side == user_side]
+            if disputed:
+                return Rebuttal(motion=self.pack.motion(top.motion), matched_claim=disputed[0], claim=top, text=top.text,
+                                evidence=list(top.evidence), score=calibrate(raw_by_id[top.id]), side=top.side)
         # the user's own point: evidence of every claim they plausibly made (no echo of it allowed)
         user_spans = [e for c, _, _ in near if c.side == near[0][0].side or c.motion != near[0][0].motion for e in c.evidence]
-        raw_by_id = {c.id: r for c, _, r in ranked}
 
         best: tuple[float, Claim, Claim, list[Evidence]] | None = None
         for rank, (matched, adj, _raw) in enumerate(near):

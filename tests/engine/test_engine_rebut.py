@@ -119,3 +119,18 @@ def test_from_texts_and_cache(engine, pack_yaml):
     from bot.engine import get_engine
 
     assert get_engine() is engine
+
+
+def test_motion_alignment_from_pack(engine):
+    # shared evidence and cross-motion links line the camps up: pro-diplomacy = con-Warmbier
+    al = engine._alignment["diplomacy"]
+    assert al["exercises"] is False and al["step-by-step"] is False
+    assert al["warmbier"] is True and al["human-rights"] is True
+
+
+def test_arguing_against_a_bot_side_claim(engine):
+    # a con speaker attacking the pro case's claim: the bot stands on that claim and its evidence
+    r = engine.rebut("Sanctions are working and we should not lift them.", "diplomacy", "con")
+    assert isinstance(r, Rebuttal)
+    assert r.claim.side == "pro" and r.matched_claim.side == "con"
+    assert r.evidence[0].paragraph == 39
