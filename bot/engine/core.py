@@ -23,6 +23,8 @@ DENSE_GATE = 0.3
 MATCH_SPREAD = 0.06
 # how far behind the best match another claim may be and still count as "what the user said"
 NEAR_BEST = 0.12
+# without a known side, a rival claim of the other side this close makes the stance uncertain
+AMBIGUOUS = 0.06
 
 
 def calibrate(raw: float) -> float:
@@ -277,6 +279,12 @@ class Engine:
         _, matched, counter, ev = best
         the_motion = self.pack.motion(matched.motion)
         conf = calibrate(raw_by_id[matched.id])
+        if not side:
+            # stance unknown and the other side's claim on the same point matches almost as well: the
+            # argument may be the negation of `matched` (similarity has no notion of "not") - say so
+            rival = max((r for c, _, r in ranked if c.motion == matched.motion and c.side != matched.side), default=0.0)
+            if rival >= raw_by_id[matched.id] - AMBIGUOUS:
+                conf *= 0.7
         bot_side = counter.side if counter.motion == matched.motion else ("con" if matched.side == "pro" else "pro")
         return Rebuttal(motion=the_motion, matched_claim=matched, claim=counter, text=counter.text,
                         evidence=ev, score=conf, side=bot_side)
