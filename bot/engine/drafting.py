@@ -37,6 +37,11 @@ _LEAD = re.compile(r"^(but|and|so|yet|also|still|then|finally|meanwhile|in other
                    r"in the end|in contrast|after all|however|hey|well)\b[,:]?\s*", re.I)
 _THESIS = re.compile(r"\b(should|must|need|only way|better|worse|recipe|failure|success|not|no|never|wrong|right|"
                      r"key|best|important|beneficial|stupid|fantasy)\b", re.I)
+# a thesis says what should be or what works; a narrative sentence says what happened when
+_MODAL = re.compile(r"\b(should|must|ought|need to|needs to|only way|sure recipe|recipe for|key to|is beneficial|"
+                    r"is better|are better|would be|cannot|can't|won't work|is wrong|is right)\b", re.I)
+_NARRATIVE = re.compile(r"^(right after|after|before|in (?:[A-Z]\w+|\d{4})|on \w+day|heading into|prior to|last \w+|"
+                        r"then|meanwhile|for instance|in the lead-up)\b", re.I)
 _TITLE_WORDS = {"Rep", "Sen", "Secretary", "President", "Columnist", "Advisor", "National", "Security", "Washington",
                 "Post", "State", "Of", "The", "And", "But"}
 
@@ -199,7 +204,10 @@ def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str,
         sec_c = cvecs[sec].mean(axis=0)
 
         def thesis_score(i, sec_c=sec_c):
-            return float(cvecs[i] @ sec_c) + (0.15 if _THESIS.search(body[i].text) else 0) - 0.004 * max(0, len(body[i].text.split()) - 25)
+            t = body[i].text
+            return (float(cvecs[i] @ sec_c) + (0.15 if _THESIS.search(t) else 0) + (0.25 if _MODAL.search(t) else 0)
+                    - (0.25 if _NARRATIVE.search(t) else 0) - (0.2 if "“" in t or '"' in t else 0)
+                    - 0.004 * max(0, len(t.split()) - 25))
 
         thesis = max(pros, key=thesis_score)
         if title_motion and not motions:
