@@ -100,6 +100,9 @@ def _motion_text(sentence: str) -> str:
         t = " ".join(w if (i == 0 or w.strip(",.:;") in _NAMES) else w.lower() for i, w in enumerate(words))
     t = _LEAD.sub("", t)
     t = _LEAD.sub("", t).rstrip(".!?:; ")
+    head, colon, tail = t.partition(":")
+    if colon and len(head.split()) <= 4 and len(tail.split()) >= 4:  # "Let's be clear: ..." -> "..."
+        t = tail.strip()
     words = t.split()
     if len(words) > 24:
         t = " ".join(words[:24]).rstrip(",;:—-") + "…"
