@@ -32,6 +32,8 @@ def lc_first(text: str) -> str:
     first = text.split(" ", 1)[0].strip(",.;:'’")
     from .matcher import STOPWORDS
 
+    if len(first) > 1 and (first[1].isupper() or first[1] == "."):  # U.S., NATO, UN-backed
+        return text
     if first.lower() in STOPWORDS:
         return text[0].lower() + text[1:]
     if first in _NAMES or (first.endswith(("’s", "'s")) and first[:-2] in _NAMES) or first.isupper() or first == "I":
