@@ -224,6 +224,9 @@ class Engine:
         side = side.lower() if side else None
         if side not in (None, "pro", "con"):
             raise ValueError(f"side must be pro or con, not {side!r}")
+        if motion is None and side:
+            # a side without a motion: the side refers to the motion the argument is about
+            motion = self.infer_motion(argument)
         ranked = self.match(argument, motion.id if motion else None, side)
         best_claim, best_adj, best_raw = ranked[0]
         top_raw = max(r for _, _, r in ranked)
