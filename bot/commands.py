@@ -48,6 +48,7 @@ class Command:
     options: tuple[Option, ...] = ()
     admin_only: bool = False
     examples: tuple[str, ...] = field(default=())
+    stateless: bool = False  # answered from the table alone: no database, handler(incoming, **options)
 
     @property
     def usage(self) -> str:
@@ -73,7 +74,7 @@ _S = "bot.ratings"
 
 COMMANDS: tuple[Command, ...] = (
     Command("help", "List the commands, or explain one.", f"{_M}:help_command",
-            (Option("command", "a command to explain", choices=()),)),
+            (Option("command", "a command to explain", choices=()),), stateless=True),
     Command("motions", "List the motions drawn from this server's article.", f"{_M}:motions_command"),
     Command(
         "practice", "Practise now against the bot, which takes the other side.", f"{_R}:practice",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from bot import commands
-from bot.chat import Field, Outgoing
+from bot.chat import Field, Incoming, Outgoing
 from bot.service import Context, UserError
 
 
-async def help_command(ctx: Context, command: str | None = None) -> Outgoing:
+async def help_command(incoming: Incoming, command: str | None = None) -> Outgoing:
+    """Stateless: answered from the command table without a database round trip."""
     try:
-        text = commands.help_text(command, is_admin=ctx.is_admin)
+        text = commands.help_text(command, is_admin=incoming.user.is_admin)
     except commands.UsageError:
         raise UserError(f"There is no command `{command}`. Type `{commands.ROOT} help` for the list.") from None
     return Outgoing(title="Debate bot" if not command else None, text=text, ephemeral=True)

@@ -157,6 +157,8 @@ class DebateService:
                 if command.admin_only and not incoming.user.is_admin:
                     return [error(f"`{commands.ROOT} {command.name}` is for server admins only.")]
                 handler = _resolve(command.handler)
+                if command.stateless:  # e.g. help: nothing to store, so no transaction
+                    return _as_list(await handler(incoming, **options))
             else:
                 options = {}
                 try:

@@ -33,12 +33,16 @@ def incoming(command: str | None, *, admin: bool = False, event_id: str | None =
                     options=options, event_id=event_id)
 
 
-async def test_help_replies_and_records_the_server(settings: Settings) -> None:
+async def test_help_needs_no_database_but_other_commands_record_the_server(settings: Settings) -> None:
     service = DebateService(settings, RecordingMessenger(), platform="shell")
     await service.start()
     try:
         [reply] = await service.handle(incoming("help"))
         assert "/debate practice" in reply.text and reply.ephemeral
+        with service.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(m.Server)) == 0
+        [reply] = await service.handle(incoming("motions"))
+        assert "diplomacy" in reply.fields[0].name
         with service.sessions() as session:
             assert session.scalar(select(func.count()).select_from(m.Server)) == 1
     finally:
@@ -61,8 +65,8 @@ async def test_duplicate_events_have_no_second_effect(settings: Settings) -> Non
     service = DebateService(settings, RecordingMessenger(), platform="shell")
     await service.start()
     try:
-        first = await service.handle(incoming("help", event_id="Ev123"))
-        second = await service.handle(incoming("help", event_id="Ev123"))
+        first = await service.handle(incoming("motions", event_id="Ev123"))
+        second = await service.handle(incoming("motions", event_id="Ev123"))
         assert first and second == []
     finally:
         await service.stop()
