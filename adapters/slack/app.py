@@ -56,15 +56,21 @@ def api_base(settings: Settings) -> str:
     return base if base.endswith("/") else base + "/"
 
 
-def slack_text_to_plain(text: str) -> str:
-    """Slack's encoded message text → what the person typed (mentions as @id, links as their label)."""
+def slack_text_to_plain(text: str, *, mentions_as_ids: bool = False) -> str:
+    """Slack's encoded text → what the person typed (links as their label, `&lt;` as `<`).
+
+    Mentions become ``@U123`` in chat, or the bare id ``U123`` in commands, where the core looks
+    users up by external id (`/debate stats @ann`).
+    """
 
     def link(match: re.Match[str]) -> str:
         target, label = match.group(1), match.group(2)
-        if target.startswith(("@", "#")):
-            return "@" + (label or target[1:]) if target.startswith("@") else "#" + (label or target[1:])
+        if target.startswith("@"):
+            return target[1:] if mentions_as_ids else "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
         if target.startswith("!"):
-            return "@" + (label or target[1:].split("^")[0])
+            return "@" + (label or target[1:].split("^")[0]).lstrip("@")
         return label or target
 
     return chat.clean_user_text(html.unescape(_SLACK_LINK.sub(link, text or "")))
@@ -168,7 +174,7 @@ class SlackAdapter:
 
     async def on_command(self, ack: Any, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
-        text = body.get("text") or ""
+        text = slack_text_to_plain(body.get("text") or "", mentions_as_ids=True)
         place = Place(channel_id=body.get("channel_id", ""))
         server = self._server(body.get("team_id", ""), body.get("team_domain", ""))
         event_id = "cmd:" + (body.get("trigger_id") or hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest())
@@ -269,7 +275,7 @@ class SlackAdapter:
         if event.get("bot_id") or event.get("user") in (None, context.get("bot_user_id")):
             return
         text = _MENTION_AT_START.sub("", event.get("text") or "", count=1)
-        text = slack_text_to_plain(text).strip()
+        text = slack_text_to_plain(text, mentions_as_ids=True).strip()
         place = Place(channel_id=event.get("channel", ""), thread_id=event.get("thread_ts"))
         server = self._server(body.get("team_id") or event.get("team", ""))
 

@@ -129,12 +129,12 @@ class SlackFake:
 
     @staticmethod
     async def _params(request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)  # the SDK sends some methods' arguments in the URL
         if request.method == "GET":
-            return dict(request.query)
+            return params
         if request.content_type == "application/json":
-            return await request.json()
-        raw = await request.text()
-        params: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
+            return params | await request.json()
+        params.update(parse_qsl(await request.text(), keep_blank_values=True))
         for key in ("blocks", "view", "attachments", "files"):
             if isinstance(params.get(key), str):
                 with contextlib.suppress(ValueError):

@@ -45,11 +45,14 @@ async def test_bad_option_gets_that_commands_usage(slack: SlackHarness) -> None:
 
 
 async def test_user_text_cannot_ping_the_channel(slack: SlackHarness) -> None:
-    await slack.command("/debate help <!channel>")
-    call = await slack.fake.wait_call("response_url", "channel")
-    text = call.blocks_text()
-    assert "<!channel>" not in text and "<!here>" not in text
-    assert "&lt;!channel&gt;" in text
+    # typed literally, Slack sends "<!channel>" encoded; a real @here arrives as <!here>
+    await slack.command("/debate help &lt;!channel&gt;")
+    await slack.command("/debate help <!here>")
+    await slack.fake.wait_for(lambda calls: len([c for c in calls if c.method == "response_url"]) == 2)
+    literal, ping = sorted((c.blocks_text() for c in slack.fake.of("response_url")), key=lambda t: "@here" in t)
+    for text in (literal, ping):
+        assert "<!channel>" not in text and "<!here>" not in text
+    assert "&lt;!channel&gt;" in literal and "@here" in ping
 
 
 async def test_huge_and_odd_unicode_text_gets_a_clear_reply(slack: SlackHarness) -> None:
@@ -103,3 +106,15 @@ async def test_config_form_offers_the_settings_as_a_select(slack: SlackHarness) 
     posted = [c for c in slack.fake.calls[start:] if c.method in ("chat.postMessage", "chat.postEphemeral")]
     assert posted[0].params["channel"] == sc.CHANNEL
     assert "London" in posted[0].blocks_text()
+
+
+async def test_stats_resolves_mentions_to_user_ids(slack: SlackHarness) -> None:
+    await slack.command("/debate stats")
+    await slack.fake.wait_call("chat.postMessage", "Stats")
+    # a mention arrives escaped as <@U..|name>; the core gets the user id
+    await slack.command("/debate stats <@U0ALICE|alice>", user="U0BOB")
+    await slack.fake.wait_for(lambda calls: len([c for c in calls if c.method == "chat.postMessage"]) == 2)
+    assert "user-u0alice" in slack.fake.of("chat.postMessage")[1].blocks_text()
+    await slack.command("/debate stats <@U0NOBODY|nobody>")
+    refused = await slack.fake.wait_call("response_url", "U0NOBODY")
+    assert refused.params["response_type"] == "ephemeral"

@@ -74,8 +74,9 @@ def test_long_text_and_many_fields_stay_within_slack_limits() -> None:
 
 
 def test_incoming_slack_text_is_decoded_for_the_core() -> None:
-    assert slack_text_to_plain("Ask <@U0BOB> &amp; see <https://x.org|the source> &lt;3") == \
-        "Ask @U0BOB & see the source <3"
+    assert slack_text_to_plain("Ask <@U0BOB|bob> &amp; see <https://x.org|the source> &lt;3 <!here>") == \
+        "Ask @bob & see the source <3 @here"
+    assert slack_text_to_plain("stats <@U0BOB|bob> &lt;@U0EVE&gt;", mentions_as_ids=True) == "stats U0BOB <@U0EVE>"
 
 
 async def test_messenger_posts_uploads_threads_and_throttles_updates() -> None:

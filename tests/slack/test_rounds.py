@@ -76,6 +76,12 @@ async def test_full_practice_round_in_a_thread(slack_factory: Any) -> None:
         if call.method.startswith("chat."):
             assert "<!channel>" not in call.blocks_text(), "user text never pings the channel"
 
+    # the rating chart is uploaded with the current upload API, into the channel
+    await slack.command("/debate stats")
+    complete = await fake.wait_call("files.completeUploadExternal", timeout=30)
+    assert complete.params["channel_id"] == sc.CHANNEL
+    assert fake.of("upload")[0].params["size"] > 100, "the PNG bytes were uploaded"
+
 
 async def test_scheduled_round_with_form_signup_buttons_and_votes(slack_factory: Any) -> None:
     slack: SlackHarness = await slack_factory(time_scale=200.0)
