@@ -21,6 +21,7 @@ import html
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://slack.com/api/"
 ADMIN_CACHE_SECONDS = 300.0
+RECENT_EVENTS = 10_000  # event ids remembered in memory to drop Slack's retries
 WORK_SLOTS = 2  # handler work running at once; the rest queue behind the idle gate
 _MENTION_AT_START = re.compile(r"^\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*")
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
@@ -127,7 +129,7 @@ class SlackAdapter:
         self.users = UserDirectory(self.client, settings.slack_admin_ids)
         self.gate = IdleGate()
         self._slots = asyncio.Semaphore(WORK_SLOTS)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._recent: OrderedDict[str, None] = OrderedDict()
         # process_before_response=False: Bolt answers Slack as soon as ack() is called.
         self.app = AsyncApp(client=self.client, signing_secret=self.signing_secret or None,
                             process_before_response=False, request_verification_enabled=True)
@@ -152,6 +154,18 @@ class SlackAdapter:
                 await action()
             except Exception:
                 log.exception("slack listener failed")
+
+    async def _handle(self, incoming: Incoming) -> list[Outgoing]:
+        """Hand an event to the core once. The core de-duplicates event ids in its database; this
+        in-memory check also covers commands that never touch the database (help)."""
+        if incoming.event_id:
+            if incoming.event_id in self._recent:
+                log.info("duplicate Slack delivery dropped: %s", incoming.event_id)
+                return []
+            self._recent[incoming.event_id] = None
+            while len(self._recent) > RECENT_EVENTS:
+                self._recent.popitem(last=False)
+        return await self.service.handle(incoming)
 
     # -- identities --------------------------------------------------------------------------------
     async def _user(self, user_id: str, name: str = "") -> User:
@@ -193,7 +207,7 @@ class SlackAdapter:
             incoming = Incoming(server=server, user=await self._user(body["user_id"], body.get("user_name", "")),
                                 place=place, command=command.name, options=options, text=text, event_id=event_id,
                                 at=datetime.now(UTC))
-            await self.deliver(await self.service.handle(incoming), incoming, respond=respond)
+            await self.deliver(await self._handle(incoming), incoming, respond=respond)
 
         await self._work(work)
 
@@ -222,7 +236,7 @@ class SlackAdapter:
                                 place=place, action_id=command_text, event_id=f"act:{body.get('trigger_id') or ''}"
                                 f"{'' if body.get('trigger_id') else action.get('action_ts', '')}",
                                 at=datetime.now(UTC))
-            await self.deliver(await self.service.handle(incoming), incoming, respond=respond)
+            await self.deliver(await self._handle(incoming), incoming, respond=respond)
 
         await self._work(work)
 
@@ -243,7 +257,7 @@ class SlackAdapter:
                                                                      user_info.get("username", "")),
                                 place=place, command=command.name, options=options,
                                 event_id=f"view:{view.get('id', '')}:{view.get('hash', '')}", at=datetime.now(UTC))
-            await self.deliver(await self.service.handle(incoming), incoming)
+            await self.deliver(await self._handle(incoming), incoming)
 
         await self._work(work)
 
@@ -268,7 +282,7 @@ class SlackAdapter:
                             user=await self._user(event["user"]), place=place,
                             text=slack_text_to_plain(event.get("text") or ""), event_id=body.get("event_id"),
                             at=datetime.fromtimestamp(float(event.get("ts") or time.time()), UTC))
-        await self.deliver(await self.service.handle(incoming), incoming)
+        await self.deliver(await self._handle(incoming), incoming)
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
         """`@Debate Bot practice diplomacy` works like `/debate practice diplomacy`."""
@@ -289,7 +303,7 @@ class SlackAdapter:
                 await self.deliver([Outgoing(text=exc.reply, kind=Kind.ERROR, ephemeral=True)], incoming)
                 return
             incoming.command, incoming.options = command.name, options
-            await self.deliver(await self.service.handle(incoming), incoming)
+            await self.deliver(await self._handle(incoming), incoming)
 
         await self._work(work)
 
