@@ -26,15 +26,34 @@ app.add_typer(discord_app, name="discord")
 app.add_typer(engine_app, name="engine")
 app.add_typer(pack_app, name="pack")
 
+# The guided demo: `# ...` lines are narration, `~turn` waits until it is your turn to speak, `~end` until the
+# round has finished; everything else is typed into the room.
 DEMO_SCRIPT = [
-    "/debate help",
+    "# You will practise one round against the bot on the seed article (the 2019 Trump-Kim summit in Hanoi).",
+    "# First, the motions the bot can debate, drawn from the article:",
     "/debate motions",
+    "# Start a practice round: you argue FOR the first motion, the bot argues against.",
     "/debate practice diplomacy pro",
-    "/wait 2",
-    "Trump's personal diplomacy with Kim is the only channel that has produced results: no nuclear tests "
-    "and no missile launches since the talks began. Walking away would hand the field to hardliners like "
-    "Bolton who want regime change.",
-    "/wait 400",
+    "# Your opening has begun: 2 minutes of debate time, a few seconds at this speed.",
+    "# A speech is simply your chat messages during your turn:",
+    "Trump's personal diplomacy with Kim should continue, because it has kept the peace. The article says it "
+    "plainly: \u201cPyongyang remains committed to a moratorium on nuclear and missile tests.\u201d",
+    "Second, relations are far better than before the talks: \u201cU.S.-North Korean relations are in a much "
+    "better place today than 18 months ago.\u201d Walking away would hand the field to hardliners like Bolton.",
+    "/debate status",
+    "# Let the clock run: warnings at 1 minute and 30 s, time, then the bot's opening, quoting the article.",
+    "~turn",
+    "# Your rebuttal: answer the bot. `/debate speech` submits a whole speech at once and ends your turn.",
+    "/debate speech They say two summits produced nothing new. But the summit kept the moratorium on nuclear "
+    "and missile tests, and the United States is scaling back its war games with South Korea. A rehash of old "
+    "offers is still better than the threats of 18 months ago, so diplomacy should continue.",
+    "~turn",
+    "# Your closing, then the bot closes and scores every speech.",
+    "/debate speech In closing: Trump's personal diplomacy with Kim Jong Un should continue. The bot calls Hanoi "
+    "an embarrassment, but the moratorium on nuclear and missile tests and far better relations are real gains. "
+    "Talking beats fighting, so keep the diplomacy going.",
+    "~end",
+    "# Practice rounds are rated in their own pool. Your stats so far:",
     "/debate stats",
 ]
 
@@ -92,7 +111,7 @@ def shell(time_scale: TimeScale = None) -> None:
 
 @app.command()
 @friendly_errors
-def demo(time_scale: TimeScale = 60.0, database_url: Annotated[str | None, typer.Option(
+def demo(time_scale: TimeScale = 30.0, database_url: Annotated[str | None, typer.Option(
         help="database for the demo (default: the configured one)")] = None) -> None:
     """A guided practice round against the bot on the seed article, in the terminal."""
     settings = _settings(time_scale, database_url, log_to_file=True)
@@ -103,13 +122,48 @@ def demo(time_scale: TimeScale = 60.0, database_url: Annotated[str | None, typer
 
         async with ShellRoom(settings) as room:
             for line in DEMO_SCRIPT:
+                if line.startswith("# "):
+                    print(f"\n» {line[2:]}", flush=True)
+                    continue
+                if line in ("~turn", "~end"):
+                    await _demo_wait(room, until_end=line == "~end")
+                    continue
                 if not line.startswith("/wait"):
                     print(f"\n{room.user}> {line}", flush=True)
                 await room.line(line)
+                await asyncio.sleep(0.05)  # a beat, so timed messages print after the reply they follow
             while room.pending_work():
                 await asyncio.sleep(0.05)
 
     asyncio.run(main())
+
+
+async def _demo_wait(room: Any, *, until_end: bool, timeout: float = 120.0) -> None:
+    """Wait (in real time) until the demo user holds the floor, or until the latest round is over."""
+    from sqlalchemy import select
+
+    from bot.rounds import machine
+    from bot.storage import db
+    from bot.storage import models as m
+
+    def ready() -> bool:
+        with db.transaction(room.service.sessions) as session:
+            row = session.scalars(select(m.Round).order_by(m.Round.id.desc())).first()
+            if row is None or row.state in (machine.FINISHED, machine.CANCELLED):
+                return True
+            if until_end:
+                return False
+            phase = machine.current_phase(row)
+            speaker = machine.speaker_for(row, machine.fmt_of(row), phase) if phase else None
+            if speaker is None or speaker.user.external_id != room.user:
+                return False
+            speech = machine.speech_row(session, row, phase.index)  # a fresh turn: nothing said yet
+            return speech is not None and not speech.text
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not ready() and loop.time() < end:
+        await asyncio.sleep(0.05)
 
 
 @db_app.command("upgrade")

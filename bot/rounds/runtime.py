@@ -119,6 +119,8 @@ class Runtime:
         )
         global _active
         _active = self
+        # APScheduler logs every job run at INFO; one line per timer would drown the bot's own log.
+        logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
         self.scheduler.start()
         self.reconcile(full=True)
         self.scheduler.add_job("bot.rounds.runtime:sync", "interval", seconds=SYNC_SECONDS, id="deadlines:sync",

@@ -1,0 +1,118 @@
+"""Timer lateness: 1,000 concurrent practice rounds in one process at time scale 1.
+
+Each round uses a short custom format (two 30 s speeches and two 20 s speeches, 5 s grace, a warning
+at 10 s left); the human side stays silent, so every human turn ends by its timer and the bot answers
+at once. Rounds start spread over the first 30 s, as people would start them. We record, for every
+timer that moved a round to its next phase, how late it ran against its deadline, and the CPU used.
+
+    .venv/bin/python benchmarks/timers.py [--rounds 1000] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.chat import Incoming, Outgoing, Place, Server, User  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.service import DebateService  # noqa: E402
+from bot.storage import db, repo  # noqa: E402
+
+BENCH_FORMAT = {
+    "key": "bench", "name": "Benchmark", "grace_seconds": 5, "warnings": [10],
+    "speeches": [{"side": "pro", "kind": "opening", "seconds": 30}, {"side": "con", "kind": "opening", "seconds": 30},
+                 {"side": "pro", "kind": "closing", "seconds": 20}, {"side": "con", "kind": "closing", "seconds": 20}],
+}
+SERVER = Server("bench", "bench-server", "Benchmark")
+
+
+class CountingMessenger:
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def send(self, server: Server, place: Place, message: Outgoing) -> str:
+        self.sent += 1
+        return str(self.sent)
+
+    async def edit(self, server: Server, place: Place, message_id: str, message: Outgoing) -> None:
+        return None
+
+    async def open_thread(self, server: Server, place: Place, name: str) -> Place:
+        return Place(place.channel_id, f"t{self.sent}")
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(rounds: int, database_url: str, spread: float) -> dict[str, float]:
+    settings = Settings(_env_file=None, database_url=database_url, data_dir=Path(tempfile.mkdtemp()),
+                        time_scale=1.0, log_level="WARNING")
+    messenger = CountingMessenger()
+    service = DebateService(settings, messenger, platform="bench")
+    await service.start()
+    runtime = service.rounds_runtime  # type: ignore[attr-defined]
+    runtime.measure = True
+    with db.transaction(service.sessions) as session:
+        server_row = repo.server(session, SERVER)
+        repo.server_settings(session, server_row).custom_formats = {"bench": BENCH_FORMAT}
+    service.engine_for(service.sessions(), None)  # load the engine before timing
+
+    wall0, cpu0 = time.perf_counter(), cpu_seconds()
+    offsets = sorted(random.uniform(0, spread) for _ in range(rounds))
+    start_latency: list[float] = []
+
+    async def start_round(i: int, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - (time.perf_counter() - wall0)))
+        t = time.perf_counter()
+        replies = await service.handle(Incoming(server=SERVER, user=User("bench", f"user{i}", f"user{i}"),
+                                                place=Place("arena"), command="practice",
+                                                options={"motion": "diplomacy", "side": "pro", "format": "bench"}))
+        assert replies and replies[-1].kind != "error", replies
+        start_latency.append(time.perf_counter() - t)
+
+    await asyncio.gather(*(start_round(i, at) for i, at in enumerate(offsets)))
+    while service.pending_work():
+        await asyncio.sleep(0.2)
+    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+    late = runtime.phase_lateness
+    await service.stop()
+    return {"rounds": rounds, "phase changes": len(late), "p50 ms": statistics.median(late) * 1000,
+            "p99 ms": pct(late, 0.99) * 1000, "max ms": max(late) * 1000, "wall s": wall, "cpu s": cpu,
+            "cpu %": 100 * cpu / wall, "messages": messenger.sent,
+            "start p50 ms": statistics.median(start_latency) * 1000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1000)
+    parser.add_argument("--spread", type=float, default=30.0, help="seconds over which rounds start")
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/timers.sqlite3"
+    backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    print(f"timer lateness: {args.rounds} practice rounds, time scale 1, {backend}, {os.cpu_count()} cores")
+    result = asyncio.run(run(args.rounds, url, args.spread))
+    width = max(len(k) for k in result)
+    for key, value in result.items():
+        print(f"  {key:<{width}}  {value:,.1f}" if isinstance(value, float) else f"  {key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
