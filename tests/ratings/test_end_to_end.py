@@ -1,0 +1,49 @@
+"""A practice round through the shell is rated (bot pool) and shows up in stats and on the leaderboard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from adapters.shell.room import ShellRoom
+from bot.config import Settings
+from bot.storage import models as m
+from tests.rounds.conftest import Room
+
+SPEECH = ("Trump's personal diplomacy with Kim has produced results: no nuclear tests and no missile launches "
+          "since the talks began, so the summits should continue.")
+
+
+@pytest.fixture
+async def room(settings: Settings) -> AsyncIterator[Room]:
+    shell = ShellRoom(settings.model_copy(update={"time_scale": 300.0}))
+    wrapper = Room(shell)
+    shell.write = wrapper.lines.append
+    shell.messenger.write = wrapper.lines.append
+    await shell.__aenter__()
+    yield wrapper
+    await shell.__aexit__(None, None, None)
+
+
+async def test_practice_round_is_rated_in_the_bot_pool(room: Room) -> None:
+    await room.say("/debate practice diplomacy pro")
+    round_id = room.round().id
+    for number in (1, 3, 5):  # opening, rebuttal, closing; the bot speaks in between
+        await room.until(lambda n=number: f"Speech {n} of 6" in room.text, what=f"speech {number}")
+        await room.until_speaker(round_id, "you")
+        await room.say(SPEECH)
+    await room.until_state(round_id, "finished")
+
+    results = room.query(lambda s: [(r.pool, r.side, r.won, r.speaker_score is not None)
+                                    for r in s.scalars(select(m.Result).where(m.Result.round_id == round_id))])
+    winner = room.round(round_id).winner
+    assert results == [("bot", "pro", winner == "pro", True)]  # one row: the bot itself is never rated
+    ratings = room.query(lambda s: sorted((r.pool, r.season, r.rounds) for r in s.scalars(select(m.Rating))))
+    assert [(p, n) for p, _, n in ratings] == [("bot", 1), ("bot", 1)]  # all time and this season
+
+    out = await room.say("/debate stats")
+    assert "Rounds: 1" in out and "[image: rating-" in out and "Rating vs the bot" in out
+    out = await room.say("/debate leaderboard pool:bot")
+    assert "rounds against the bot" in out and "2 more to appear" in out
