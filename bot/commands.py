@@ -95,7 +95,7 @@ COMMANDS: tuple[Command, ...] = (
          Option("motion", "motion id or words from it", required=True, autocomplete="motion"),
          Option("format", "debate format", autocomplete="format")),
         admin_only=True,
-        examples=("/debate schedule \"in 10m\" diplomacy", "/debate schedule \"every tue 18:00\" sanctions"),
+        examples=("/debate schedule \"in 10m\" diplomacy", "/debate schedule \"every tue 18:00\" step-by-step"),
     ),
     Command("join", "Join a round as pro, con, judge or audience.", f"{_R}:join",
             (Option("role", "your role", choices=ROLES),

@@ -57,3 +57,15 @@ def test_help_is_printed_from_the_table() -> None:
 def test_empty_text_means_help() -> None:
     cmd, opts = parse_text("/debate")
     assert cmd.name == "help" and opts == {}
+
+
+def test_every_example_in_the_table_parses_and_names_a_real_motion() -> None:
+    from bot.engine import get_engine
+
+    engine = get_engine()
+    for command in commands.COMMANDS:
+        for example in command.examples:
+            parsed, opts = parse_text(example)
+            assert parsed.name == command.name
+            if "motion" in opts:
+                assert engine.find_motion(opts["motion"]) is not None, example
