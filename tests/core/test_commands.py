@@ -67,5 +67,6 @@ def test_every_example_in_the_table_parses_and_names_a_real_motion() -> None:
         for example in command.examples:
             parsed, opts = parse_text(example)
             assert parsed.name == command.name
-            if "motion" in opts:
-                assert engine.find_motion(opts["motion"]) is not None, example
+            if "motion" in opts:  # examples use motion ids, so a newcomer can paste them as they are
+                motion = engine.find_motion(opts["motion"])
+                assert motion is not None and motion.id == opts["motion"], example
