@@ -1,5 +1,7 @@
 """`/debate stats [user]`: rounds, wins, average speaker score, strongest motion and a rating-history chart.
 
+Speaker scores are averaged as a share (0-100) of each speech's scale, so formats with different
+scales (World Schools 60-80, BP 50-99) can be mixed; judges' speaker points count before the engine's.
 The chart is drawn with matplotlib's object API on an Agg canvas (no pyplot, no display, no global
 backend switch), so it is safe inside a running bot and in tests.
 """
