@@ -1,11 +1,11 @@
 """Timer lateness: 1,000 concurrent practice rounds in one process at time scale 1.
 
-Each round uses a short custom format (two 30 s speeches and two 20 s speeches, 5 s grace, a warning
-at 10 s left); the human side stays silent, so every human turn ends by its timer and the bot answers
+Each round uses a short custom format (by default two 30 s openings and two 20 s closings, 5 s grace, a
+warning at 10 s left); the human side stays silent, so every human turn ends by its timer and the bot answers
 at once. Rounds start spread over the first 30 s, as people would start them. We record, for every
 timer that moved a round to its next phase, how late it ran against its deadline, and the CPU used.
 
-    .venv/bin/python benchmarks/timers.py [--rounds 1000] [--database-url URL]
+    .venv/bin/python benchmarks/timers.py [--rounds 1000] [--spread 30] [--speech-seconds 30] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -28,11 +28,16 @@ from bot.config import Settings  # noqa: E402
 from bot.service import DebateService  # noqa: E402
 from bot.storage import db, repo  # noqa: E402
 
-BENCH_FORMAT = {
-    "key": "bench", "name": "Benchmark", "grace_seconds": 5, "warnings": [10],
-    "speeches": [{"side": "pro", "kind": "opening", "seconds": 30}, {"side": "con", "kind": "opening", "seconds": 30},
-                 {"side": "pro", "kind": "closing", "seconds": 20}, {"side": "con", "kind": "closing", "seconds": 20}],
-}
+
+def bench_format(opening: int = 30, closing: int = 20) -> dict:
+    return {"key": "bench", "name": "Benchmark", "grace_seconds": 5, "warnings": [10],
+            "speeches": [{"side": "pro", "kind": "opening", "seconds": opening},
+                         {"side": "con", "kind": "opening", "seconds": opening},
+                         {"side": "pro", "kind": "closing", "seconds": closing},
+                         {"side": "con", "kind": "closing", "seconds": closing}]}
+
+
+BENCH_FORMAT = bench_format()
 SERVER = Server("bench", "bench-server", "Benchmark")
 
 
@@ -61,7 +66,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(rounds: int, database_url: str, spread: float) -> dict[str, float]:
+async def run(rounds: int, database_url: str, spread: float, fmt: dict | None = None) -> dict[str, float]:
     settings = Settings(_env_file=None, database_url=database_url, data_dir=Path(tempfile.mkdtemp()),
                         time_scale=1.0, log_level="WARNING")
     messenger = CountingMessenger()
@@ -71,7 +76,7 @@ async def run(rounds: int, database_url: str, spread: float) -> dict[str, float]
     runtime.measure = True
     with db.transaction(service.sessions) as session:
         server_row = repo.server(session, SERVER)
-        repo.server_settings(session, server_row).custom_formats = {"bench": BENCH_FORMAT}
+        repo.server_settings(session, server_row).custom_formats = {"bench": fmt or BENCH_FORMAT}
     service.engine_for(service.sessions(), None)  # load the engine before timing
 
     wall0, cpu0 = time.perf_counter(), cpu_seconds()
@@ -103,12 +108,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument("--spread", type=float, default=30.0, help="seconds over which rounds start")
+    parser.add_argument("--speech-seconds", type=int, default=30, help="openings; closings are 2/3 of it")
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/timers.sqlite3"
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    print(f"timer lateness: {args.rounds} practice rounds, time scale 1, {backend}, {os.cpu_count()} cores")
-    result = asyncio.run(run(args.rounds, url, args.spread))
+    fmt = bench_format(args.speech_seconds, args.speech_seconds * 2 // 3)
+    print(f"timer lateness: {args.rounds} practice rounds, time scale 1, {backend}, {os.cpu_count()} cores; "
+          f"speeches {args.speech_seconds}/{args.speech_seconds * 2 // 3} s, starts spread over {args.spread:g} s")
+    result = asyncio.run(run(args.rounds, url, args.spread, fmt))
     width = max(len(k) for k in result)
     for key, value in result.items():
         print(f"  {key:<{width}}  {value:,.1f}" if isinstance(value, float) else f"  {key:<{width}}  {value}")

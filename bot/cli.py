@@ -41,7 +41,7 @@ DEMO_SCRIPT = [
     "Second, relations are far better than before the talks: \u201cU.S.-North Korean relations are in a much "
     "better place today than 18 months ago.\u201d Walking away would hand the field to hardliners like Bolton.",
     "/debate status",
-    "# Let the clock run: warnings at 1 minute and 30 s, time, then the bot's opening, quoting the article.",
+    "# Let the clock run: warnings at 1 minute and 30 s left, time, then the bot's opening, quoting the article.",
     "~turn",
     "# Your rebuttal: answer the bot. `/debate speech` submits a whole speech at once and ends your turn.",
     "/debate speech They say two summits produced nothing new. But the summit kept the moratorium on nuclear "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot import chat
-from bot.chat import Field, Kind, Outgoing
+from bot.chat import Field, Kind, Outgoing, Place
 from bot.rounds import machine, timeparse
 from bot.rounds.formats import SHARED, FormatError, available_formats, resolve_format
 from bot.rounds.machine import Effects, RoundError
@@ -42,6 +43,11 @@ def _commit_effects(ctx: Context, fx: Effects) -> None:
         await runtime.deliver(fx)
 
     ctx.after_commit(deliver)
+
+
+def _engine(ctx: Context, round_row: m.Round):  # type: ignore[no-untyped-def]
+    """The engine of the round's article (the server's article may have changed since it was created)."""
+    return ctx.service.engine_for(ctx.session, SimpleNamespace(article_id=round_row.article_id))
 
 
 def _format(ctx: Context, key: str | None):  # type: ignore[no-untyped-def]
@@ -215,8 +221,8 @@ async def join(ctx: Context, role: str | None = None, round: int | None = None) 
                                      f"{label}."))
     if (role in fmt.sides and round_row.state == machine.SIGNUP and round_row.starts_at is None
             and machine.seats_filled(round_row)):
-        machine.begin(session, fx, round_row, now, ctx.engine, repo.bot_user(session, ctx.server.platform),
-                      ctx.settings.fill_policy)
+        machine.begin(session, fx, round_row, now, _engine(ctx, round_row),
+                      repo.bot_user(session, ctx.server.platform), ctx.settings.fill_policy)
     _commit_effects(ctx, fx)
     return Outgoing(text=f"You joined round #{round_row.id} as **{label}**.", kind=Kind.SUCCESS, ephemeral=True)
 
@@ -388,8 +394,19 @@ async def judge(ctx: Context, winner: str, points: str | None = None, round: int
 
 # -- speeches ---------------------------------------------------------------------------------------------
 
-def _speaking_round(ctx: Context, round_id: int | None) -> tuple[m.Round, m.Speech, machine.Phase] | None:
-    """The running round where this user holds the floor now (including grace), if any."""
+def in_round_place(round_row: m.Round, place: Place) -> bool:
+    """Was a message posted in the round's thread, or in its channel (platforms without threads)?"""
+    if place.thread_id:
+        return place.thread_id == round_row.thread_id
+    return place.channel_id in (round_row.channel_id, round_row.thread_id)
+
+
+def _speaking_round(ctx: Context, round_id: int | None, *, place: Place | None = None,
+                    ) -> tuple[m.Round, m.Speech, machine.Phase] | None:
+    """The running round where this user holds the floor now (including grace), if any.
+
+    With `place`, only a round whose thread or channel the message was posted in counts.
+    """
     session = ctx.session
     if round_id is not None:
         ids = [round_id]
@@ -400,6 +417,8 @@ def _speaking_round(ctx: Context, round_id: int | None) -> tuple[m.Round, m.Spee
     for rid in ids:
         round_row = _lock(session, rid)
         if round_row is None or round_row.server_id != ctx.server.id:
+            continue
+        if place is not None and not in_round_place(round_row, place):
             continue
         phase = machine.current_phase(round_row)
         if phase is None or phase.spec is None:
@@ -432,7 +451,7 @@ async def speech(ctx: Context, text: str | None = None, round: int | None = None
     if result.truncated:
         replies.append(f"It was longer than {machine.MAX_SPEECH_CHARS:,} characters, so it was cut there.")
     if not phase.spec or not phase.spec.shared:
-        machine.end_phase(session, fx, round_row, now, ctx.engine, "submitted")
+        machine.end_phase(session, fx, round_row, now, _engine(ctx, round_row), "submitted")
     _commit_effects(ctx, fx)
     return Outgoing(text=" ".join(replies), kind=Kind.SUCCESS, ephemeral=True)
 
@@ -468,7 +487,7 @@ async def on_message(ctx: Context) -> Outgoing | None:
     text = ctx.incoming.text
     if not text.strip():
         return None
-    found = _speaking_round(ctx, None)
+    found = _speaking_round(ctx, None, place=ctx.incoming.place)
     if found is not None:
         round_row, speech_row, phase = found
         end = machine.grace_end(round_row)
@@ -481,10 +500,10 @@ async def on_message(ctx: Context) -> Outgoing | None:
         return Outgoing(text="Your time and grace period are over, so this message is not part of your speech.",
                         kind=Kind.INFO, ephemeral=True)
     # A debater talking out of turn in a running round: tell them it doesn't count.
-    recent = session.scalars(select(m.Round).join(m.Participant).where(
+    recent = next((r for r in session.scalars(select(m.Round).join(m.Participant).where(
         m.Round.server_id == ctx.server.id, m.Round.state == machine.RUNNING,
-        m.Participant.user_id == ctx.user.id, m.Round.channel_id == ctx.incoming.place.channel_id)
-        .order_by(m.Round.id.desc())).first()
+        m.Participant.user_id == ctx.user.id).order_by(m.Round.id.desc()))
+        if in_round_place(r, ctx.incoming.place)), None)
     if recent is None:
         return None
     me = machine.participant(recent, ctx.user.id)

@@ -72,7 +72,7 @@ class Effects:
     """What to do once the transaction has committed."""
 
     posts: list[tuple[int, str, Outgoing]] = field(default_factory=list)  # (round id, "thread"|"channel", msg)
-    arm: list[int] = field(default_factory=list)  # deadline ids to schedule
+    arm: list[m.Deadline] = field(default_factory=list)  # new deadline rows to schedule after the commit
     disarm: list[int] = field(default_factory=list)  # deadline ids whose jobs are obsolete
 
     def post(self, round_row: m.Round, message: Outgoing, where: str = "thread") -> None:
@@ -95,8 +95,19 @@ class Phase:
 
 # -- small helpers -----------------------------------------------------------------------------------
 
+_FORMATS: dict[int, Format] = {}
+
+
 def fmt_of(round_row: m.Round) -> Format:
-    return from_snapshot(round_row.format_spec)
+    """The round's format snapshot, parsed once per round (it never changes after creation)."""
+    if round_row.id is None:
+        return from_snapshot(round_row.format_spec)
+    fmt = _FORMATS.get(round_row.id)
+    if fmt is None:
+        if len(_FORMATS) > 20_000:
+            _FORMATS.clear()
+        fmt = _FORMATS[round_row.id] = from_snapshot(round_row.format_spec)
+    return fmt
 
 
 def phases(fmt: Format) -> list[Phase]:
@@ -210,9 +221,8 @@ def grace_end(round_row: m.Round) -> datetime | None:
 def add_deadline(session: Session, fx: Effects, round_row: m.Round, kind: str, due: datetime,
                  phase_index: int = -1) -> m.Deadline:
     row = m.Deadline(round_id=round_row.id, kind=kind, phase_index=phase_index, due_at=due)
-    session.add(row)
-    session.flush()
-    fx.arm.append(row.id)
+    session.add(row)  # flushed with the next query or at commit; the runtime reads its id after the commit
+    fx.arm.append(row)
     return row
 
 
@@ -714,9 +724,8 @@ def on_deadline(session: Session, fx: Effects, round_row: m.Round, deadline: m.D
         left = debate_seconds(round_row.phase_deadline - now, round_row)
         nominal = int(kind.split("_", 1)[1])
         shown = nominal if abs(left - nominal) <= max(2.0, nominal * 0.1) else left
-        who = speaker_for(round_row, fmt_of(round_row), phase)
-        fx.post(round_row, Outgoing(text=f"{duration(shown)} left" + (f" for {name_of(who)}" if who else "") + ".",
-                                    kind=Kind.TURN))
+        title = fmt_of(round_row).speech_title(phase.spec) if phase.spec else "preparation"
+        fx.post(round_row, Outgoing(text=f"{duration(shown)} left ({title}).", kind=Kind.TURN))
     elif kind == K_TIME_UP:
         phase = current_phase(round_row)
         if phase is None or phase.index != deadline.phase_index:

@@ -20,8 +20,10 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from apscheduler.schedulers.base import STATE_RUNNING
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
@@ -175,20 +177,29 @@ class Runtime:
 
     def rearm(self, deadline_ids: list[int]) -> None:
         """(Re)schedule the jobs of these deadline rows from their current `due_at`."""
-        self.arm(Effects(arm=list(deadline_ids)))
+        with db.transaction(self.service.sessions) as session:
+            rows = session.scalars(select(m.Deadline).where(m.Deadline.id.in_(deadline_ids))).all()
+        self.arm(Effects(arm=list(rows)))
 
     def arm(self, fx: Effects) -> None:
-        if self.scheduler is None or not (fx.arm or fx.disarm):
+        """Add jobs for new deadline rows and drop obsolete ones, waking the scheduler once for the batch."""
+        scheduler = self.scheduler
+        if scheduler is None or not (fx.arm or fx.disarm):
             return
-        if fx.arm:
-            with db.transaction(self.service.sessions) as session:
-                rows = session.execute(select(m.Deadline.id, m.Deadline.due_at).where(
-                    m.Deadline.id.in_(fx.arm), m.Deadline.done_at.is_(None))).all()
-            for deadline_id, due in rows:
-                self._add(deadline_id, due)
-        for deadline_id in fx.disarm:
-            if deadline_id not in fx.arm:
-                self._remove(f"deadline:{deadline_id}")
+        armed = {d.id for d in fx.arm}
+        paused = scheduler.state == STATE_RUNNING
+        if paused:
+            scheduler.pause()  # each add would otherwise queue its own wake-up (two job-store queries each)
+        try:
+            for deadline in fx.arm:
+                if deadline.done_at is None:
+                    self._add(deadline.id, deadline.due_at)
+            for deadline_id in fx.disarm:
+                if deadline_id not in armed:
+                    self._remove(f"deadline:{deadline_id}")
+        finally:
+            if paused:
+                scheduler.resume()
 
     # -- delivery -------------------------------------------------------------------------------------------
     async def deliver(self, fx: Effects) -> None:
@@ -236,21 +247,24 @@ class Runtime:
         service = self.service
         fx = Effects()
         with db.transaction(service.sessions) as session:
+            # Lock the round first (as every handler does), then read the deadline: another process may
+            # have closed it while we waited for the lock.
+            round_row = session.scalars(select(m.Round).where(m.Round.id == select(m.Deadline.round_id).where(
+                m.Deadline.id == deadline_id).scalar_subquery()).with_for_update()).first()
             deadline = session.get(m.Deadline, deadline_id)
-            if deadline is None or deadline.done_at is not None:
-                return
-            round_row = session.get(m.Round, deadline.round_id, with_for_update=True)
-            session.refresh(deadline)
-            if round_row is None or deadline.done_at is not None:
+            if round_row is None or deadline is None or deadline.done_at is not None:
                 return
             now = service.clock.now()
             before = (round_row.state, round_row.phase_index)
             deadline.done_at = now
-            settings_row = session.get(m.ServerSettings, round_row.server_id)
-            engine = service.engine_for(session, settings_row)
-            bot = repo.bot_user(session, _platform(session, round_row))
-            machine.on_deadline(session, fx, round_row, deadline, now, engine, bot,
-                                settings_row.fill_policy if settings_row else "bot")
+            engine = service.engine_for(session, SimpleNamespace(article_id=round_row.article_id))
+            if deadline.kind == machine.K_START:
+                settings_row = session.get(m.ServerSettings, round_row.server_id)
+                bot: m.User | None = repo.bot_user(session, _platform(session, round_row))
+                policy = settings_row.fill_policy if settings_row else "bot"
+            else:
+                bot, policy = None, "bot"
+            machine.on_deadline(session, fx, round_row, deadline, now, engine, bot, policy)  # type: ignore[arg-type]
             if self.measure and (round_row.state, round_row.phase_index) != before:
                 self.phase_lateness.append((now - deadline.due_at).total_seconds())
             self.fired += 1

@@ -35,7 +35,7 @@ async def test_late_duplicate_and_stale_jobs(room_factory) -> None:
     await runtime.fire(deadlines["warn_30"].id)
     await runtime.fire(deadlines["warn_60"].id)  # a duplicate
     out = room.since(mark)
-    assert out.count("left for you") == 1 and "25 s left" in out
+    assert out.count(" left (") == 1 and "25 s left (Pro opening)" in out
 
     # Past the deadline and grace: the phase ends once; duplicates and the stale time-up say nothing.
     clock.at = row.phase_started_at + timedelta(seconds=136)
