@@ -146,10 +146,17 @@ def _rebuttal(eng: Engine, motion: Motion, side: str, opponent_text: str, used: 
     opp_side = "con" if side == "pro" else "pro"
     taken = set(used)
     found = []
+    defended: list[Claim] = []
     sentences = [opponent_text[s:e] for s, e in split_sentences(opponent_text)] if opponent_text.strip() else []
     for sent in sentences:
         r = eng.rebut(sent, motion.id, opp_side, exclude=taken)
         if isinstance(r, Decline) or r.score < 0.5:
+            continue
+        if r.claim.side != side:
+            # the opponent attacked one of our own claims, and the engine's answer is the other side's
+            # point: the bot never argues against itself, it defends its claim instead
+            if r.matched_claim.side == side and all(d.id != r.matched_claim.id for d in defended):
+                defended.append(r.matched_claim)
             continue
         if any(r.matched_claim.id == f.matched_claim.id for f in found):
             continue
@@ -159,8 +166,9 @@ def _rebuttal(eng: Engine, motion: Motion, side: str, opponent_text: str, used: 
         found.append(r)
     found.sort(key=lambda r: -r.score)
     if intro:
-        b.add("Let me answer what we just heard." if found else "My opponents left their strongest case unsaid, so let me answer it.")
-    if not found and intro:
+        b.add("Let me answer what we just heard." if found or defended else
+              "My opponents left their strongest case unsaid, so let me answer it.")
+    if not found and not defended and intro:
         # pre-empt: answer the other side's best claims on this motion
         for c in eng.pack.claims_for(motion.id, opp_side):
             answers = [a for a in eng.pack.answers(c.id) if a.id not in taken]
@@ -170,7 +178,16 @@ def _rebuttal(eng: Engine, motion: Motion, side: str, opponent_text: str, used: 
                 found.append(type("R", (), {"matched_claim": c, "claim": a, "evidence": [_best_evidence(a)]})())
             if len(found) >= max_points:
                 break
-    for i, r in enumerate(found[:max_points]):
+    points = 0
+    for claim in defended[:max_points]:
+        ev = _best_evidence(claim)
+        text = (f"{ORDINALS[points] if points < len(ORDINALS) else 'Next'}, they dispute that "
+                f"{lc_first(claim.text.rstrip('.'))}. It stands: {_cite(ev)}.")
+        if not (b.fits(text, reserve=12) or (points == 0 and intro)):
+            return
+        b.add(text, claim, ev)
+        points += 1
+    for i, r in enumerate(found[:max_points - points], start=points):
         ev = r.evidence[0]
         they = r.matched_claim.text.rstrip(".")
         but = "Yet" if " but " in r.claim.text.lower() else "But"

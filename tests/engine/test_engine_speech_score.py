@@ -88,3 +88,15 @@ def test_opening_respects_used_and_budget(engine):
     assert short.words < long.words <= 600
     again = engine.speech("warmbier", "con", "opening", 60, used=short.claim_ids)
     assert not set(again.claim_ids) & set(short.claim_ids)
+
+
+@pytest.mark.parametrize("motion", ["diplomacy", "exercises", "warmbier"])
+def test_bot_never_argues_against_itself_when_its_own_points_are_quoted_back(engine, motion):
+    # The opponent repeats the bot's opening points to attack them (as the demo's user does); the
+    # bot's rebuttal must still use only claims of its own side.
+    opening = engine.speech(motion, "con", "opening", 120)
+    quoted = " ".join(f"They say {engine.pack.claim(c).text}" for c in opening.claim_ids[:3])
+    rebuttal = engine.speech(motion, "con", "rebuttal", 90, opponent_text=quoted, used=opening.claim_ids)
+    assert rebuttal.claim_ids
+    for cid in rebuttal.claim_ids:
+        assert engine.pack.claim(cid).side == "con", cid
