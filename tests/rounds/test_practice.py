@@ -14,8 +14,18 @@ REBUTTAL = ("They say the summits produced nothing new. But the talks froze the 
 CLOSING = "To close: talking beats fighting, and the channel between the leaders is worth keeping open."
 
 
-async def test_full_practice_round(room_factory) -> None:
+async def test_full_practice_round(room_factory, monkeypatch) -> None:
+    from bot.engine.core import Engine
+
     finished: list[events.RoundFinished] = []
+    calls: list[dict] = []
+    real_speech = Engine.speech
+
+    def spy(self, motion_id, side, kind="opening", seconds=120, opponent_text="", used=()):  # type: ignore[no-untyped-def]
+        calls.append({"kind": kind, "side": side, "used": set(used), "opponent_text": opponent_text})
+        return real_speech(self, motion_id, side, kind, seconds, opponent_text=opponent_text, used=used)
+
+    monkeypatch.setattr(Engine, "speech", spy)
 
     def listener(event: events.RoundFinished, session) -> None:
         finished.append(event)
@@ -53,10 +63,16 @@ async def test_full_practice_round(room_factory) -> None:
     assert speeches[2].text.startswith("They say")
     assert speeches[4].text == CLOSING
     assert all(s.score_total is not None for s in speeches)
-    # the bot quotes the article; its rebuttal never repeats a point it already made (the closing recaps)
+    # The bot quotes the article, answers what was said, and is told every point it already made, so the
+    # engine never repeats a rebuttal within the round.
     opening_claims = set(speeches[1].score["claim_ids"])
     rebuttal_claims = set(speeches[3].score["claim_ids"])
-    assert opening_claims and rebuttal_claims and not opening_claims & rebuttal_claims
+    assert [c["kind"] for c in calls] == ["opening", "rebuttal", "closing"]
+    assert all(c["side"] == "con" for c in calls)
+    assert calls[0]["used"] == set() and calls[1]["used"] == opening_claims
+    assert calls[2]["used"] == opening_claims | rebuttal_claims
+    assert calls[1]["opponent_text"].startswith("They say")  # the rebuttal answers the latest speech
+    assert rebuttal_claims - opening_claims
     assert "The article" in speeches[1].text or "put it" in speeches[1].text
 
     results = room.text[room.text.rindex("results"):]

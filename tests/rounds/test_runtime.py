@@ -37,6 +37,10 @@ async def test_late_duplicate_and_stale_jobs(room_factory) -> None:
     out = room.since(mark)
     assert out.count(" left (") == 1 and "25 s left (Pro opening)" in out
 
+    # After time is up but within the 15 s grace, the speaker's messages still count.
+    clock.at = row.phase_started_at + timedelta(seconds=125)
+    assert await room.say("A last sentence in the grace period.") == ""
+
     # Past the deadline and grace: the phase ends once; duplicates and the stale time-up say nothing.
     clock.at = row.phase_started_at + timedelta(seconds=136)
     await runtime.fire(deadlines["phase_end"].id)
@@ -47,7 +51,8 @@ async def test_late_duplicate_and_stale_jobs(room_factory) -> None:
     assert room.since(mark) == ""
     assert room.round(row.id).phase_index == 2
     speech = next(s for s in room.round(row.id).speeches if s.phase_index == 0)
-    assert speech.forfeited and speech.ended_at == clock.at
+    assert speech.text == "A last sentence in the grace period." and not speech.forfeited
+    assert speech.ended_at == clock.at
     await room.say(f"/debate cancel round:{row.id}")
 
 
@@ -65,3 +70,17 @@ async def test_pending_work_and_scheduler_lock(room_factory) -> None:
     assert other.service.rounds_runtime.scheduler is None
     await room.say("/debate cancel")
     assert not room.service.pending_work()
+
+
+async def test_autocomplete_formats_and_rounds(room_factory) -> None:
+    from adapters.shell.room import ROOM
+
+    room = await room_factory(time_scale=1)
+    formats = room.service.autocomplete(ROOM, "format", "")
+    assert ("quick" in [v for _, v in formats]) and any("World Schools" in label for label, _ in formats)
+    assert room.service.autocomplete(ROOM, "format", "parl")  # matches on the label
+    await room.say("/debate start diplomacy")
+    rounds = room.service.autocomplete(ROOM, "round", "")
+    assert rounds and rounds[0][1] == room.round().id and "signup" in rounds[0][0]
+    await room.say("/debate cancel")
+    assert room.service.autocomplete(ROOM, "round", "") == []

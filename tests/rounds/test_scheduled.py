@@ -33,6 +33,9 @@ async def test_full_scheduled_round_with_three_users(room_factory, monkeypatch) 
     for turn in range(3):
         for name in ("alice", "bob"):
             await room.until_speaker(round_id, name)
+            if (turn, name) == (0, "bob"):  # alice's turn is over: she is told her message doesn't count
+                assert "not part of your speech" in await room.say("@alice: and one more thing!")
+                assert await room.say("@carol: good point, alice") == ""  # audience chat: no reply
             if turn == 2:
                 assert "Speech recorded" in await room.say(f"@{name}: /debate speech {lines[name][turn]}")
             else:
