@@ -24,7 +24,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.base import STATE_RUNNING
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.chat import Outgoing, Place, Server
@@ -64,6 +64,8 @@ class Runtime:
         self.phase_lateness: list[float] = []  # seconds late, for benchmarks
         self.measure = False
         self._retries: dict[int, int] = {}
+        self._async_commit = make_url(service.db_url).get_backend_name() == "postgresql"
+        self._jobs_engine: Engine | None = None
 
     # -- lock: exactly one scheduler --------------------------------------------------------------------
     def acquire_lock(self) -> bool:
@@ -114,7 +116,7 @@ class Runtime:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         self.scheduler = AsyncIOScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.service.engine_db, tablename=JOB_TABLE)},
+            jobstores={"default": SQLAlchemyJobStore(engine=self.jobs_engine(), tablename=JOB_TABLE)},
             executors={"default": AsyncIOExecutor()},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
             timezone=UTC,
@@ -128,6 +130,18 @@ class Runtime:
         self.scheduler.add_job("bot.rounds.runtime:sync", "interval", seconds=SYNC_SECONDS, id="deadlines:sync",
                                replace_existing=True, coalesce=True, misfire_grace_time=None)
 
+    def jobs_engine(self) -> Engine:
+        """The job store's engine. On PostgreSQL its commits don't wait for the disk (synchronous_commit off):
+        the `deadlines` table is the record, and start-up re-arms any job a database crash lost, so
+        waiting for an fsync per job added or run only made timers late."""
+        if not self._async_commit:
+            return self.service.engine_db
+        if self._jobs_engine is None:
+            url = self.service.engine_db.url.render_as_string(hide_password=False)
+            self._jobs_engine = create_engine(url, pool_pre_ping=True, connect_args={
+                "connect_timeout": 5, "options": "-c synchronous_commit=off"})
+        return self._jobs_engine
+
     async def stop(self) -> None:
         global _active
         if self.scheduler is not None:
@@ -135,6 +149,9 @@ class Runtime:
             self.scheduler = None
         if _active is self:
             _active = None
+        if self._jobs_engine is not None:
+            self._jobs_engine.dispose()
+            self._jobs_engine = None
         self.release_lock()
 
     def reconcile(self, *, full: bool = False) -> None:
@@ -247,6 +264,11 @@ class Runtime:
         service = self.service
         fx = Effects()
         with db.transaction(service.sessions) as session:
+            if self._async_commit:
+                # A timer's commit need not wait for the disk: if a database crash lost it, the deadline is
+                # still pending after restart and simply fires again. (People's speeches and votes,
+                # committed by their own handlers, keep full durability.)
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             # Lock the round first (as every handler does), then read the deadline: another process may
             # have closed it while we waited for the lock.
             round_row = session.scalars(select(m.Round).where(m.Round.id == select(m.Deadline.round_id).where(
