@@ -95,19 +95,13 @@ class Phase:
 
 # -- small helpers -----------------------------------------------------------------------------------
 
-_FORMATS: dict[int, Format] = {}
-
-
 def fmt_of(round_row: m.Round) -> Format:
-    """The round's format snapshot, parsed once per round (it never changes after creation)."""
-    if round_row.id is None:
-        return from_snapshot(round_row.format_spec)
-    fmt = _FORMATS.get(round_row.id)
-    if fmt is None:
-        if len(_FORMATS) > 20_000:
-            _FORMATS.clear()
-        fmt = _FORMATS[round_row.id] = from_snapshot(round_row.format_spec)
-    return fmt
+    """The round's format snapshot, parsed once per loaded row (it never changes after creation)."""
+    cached = round_row.__dict__.get("_format_cache")
+    if cached is None or cached[0] is not round_row.format_spec:
+        cached = (round_row.format_spec, from_snapshot(round_row.format_spec))
+        round_row.__dict__["_format_cache"] = cached
+    return cached[1]
 
 
 def phases(fmt: Format) -> list[Phase]:

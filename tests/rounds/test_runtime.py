@@ -84,3 +84,40 @@ async def test_autocomplete_formats_and_rounds(room_factory) -> None:
     assert rounds and rounds[0][1] == room.round().id and "signup" in rounds[0][0]
     await room.say("/debate cancel")
     assert room.service.autocomplete(ROOM, "round", "") == []
+
+
+async def test_team_rotation_and_crossfire(room_factory) -> None:
+    """Public Forum, two per side: speakers take turns in seat order; crossfire is open to every debater,
+    labelled by speaker and not scored."""
+    room = await room_factory(time_scale=1)
+    await room.say("/debate start diplomacy pf")
+    round_id = room.round().id
+    for name, side in (("ann", "pro"), ("cat", "con"), ("ben", "pro"), ("dan", "con")):
+        await room.say(f"@{name}: /debate join {side}")
+    row = room.round(round_id)
+    assert row.state == "running"  # every seat taken: an open round starts at once
+    runtime = room.service.rounds_runtime
+    clock = FakeClock(row.phase_started_at)
+    room.service.clock = clock
+    expected = ["ann", "cat", None, "ben", "dan", None, "ann", "cat", None, "ben", "dan"]
+    for number, speaker in enumerate(expected):
+        row = room.round(round_id)
+        assert row.phase_index == number
+        if speaker is None:
+            await room.say(f"@ann: Question {number}?")
+            await room.say(f"@dan: Answer {number}.")
+            clock.at = row.phase_deadline + timedelta(seconds=1)
+            end = room.query(lambda s, r=row: s.scalars(select(m.Deadline).where(
+                m.Deadline.round_id == r.id, m.Deadline.phase_index == r.phase_index,
+                m.Deadline.kind == "phase_end")).one())
+            await runtime.fire(end.id)
+        else:
+            assert "Speech recorded" in await room.say(f"@{speaker}: /debate speech Point {number} from {speaker}.")
+    row = room.round(round_id)
+    assert row.state == "judging"
+    speeches = sorted(row.speeches, key=lambda s: s.phase_index)
+    crossfire = speeches[2]
+    assert crossfire.side == "both" and crossfire.text == "ann: Question 2?\ndan: Answer 2."
+    assert crossfire.score_total is None
+    assert speeches[3].text == "Point 3 from ben." and speeches[3].score_total is not None
+    await room.say(f"/debate cancel round:{round_id}")
