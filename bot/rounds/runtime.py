@@ -3,8 +3,10 @@
 - Every deadline is a row in `deadlines` and a job `deadline:<id>` running `bot.rounds.runtime:fire`
   with the row id as its only argument. A job reloads the round and asks the state machine what
   happens next, so a late, duplicate or stale job does the right thing.
-- Exactly one process runs the scheduler: it takes a lock (a PostgreSQL advisory lock, or a file lock
-  beside the SQLite file). Other processes only write deadline rows; the scheduler process arms any
+- Exactly one process per platform runs a scheduler, with its own job table: it takes a lock (a
+  PostgreSQL advisory lock, or a file lock beside the SQLite file). Its timers post through that
+  platform's messenger, so a Discord process and a Slack process on one database each time their own
+  rounds. Other processes of the same platform only write deadline rows; the scheduler process arms any
   row it has not seen yet every few seconds (and all pending rows at start, which also heals a crash
   between a commit and arming its jobs).
 - Missed jobs run when the process comes back (`misfire_grace_time=None`, coalesced); the state
@@ -17,6 +19,8 @@ import asyncio
 import contextlib
 import fcntl
 import logging
+import re
+import zlib
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-JOB_TABLE = "apscheduler_jobs"
+JOB_TABLE = "apscheduler_jobs"  # one table per platform: apscheduler_jobs_discord, ..._slack, ..._shell
 SYNC_SECONDS = 3.0  # how often the scheduler process arms deadline rows written by other processes
 PENDING_HORIZON_SECONDS = 300  # debate seconds: a deadline this close keeps `pending_work()` true
 ADVISORY_LOCK_KEY = 4_447_001
@@ -64,6 +68,9 @@ class Runtime:
         self.phase_lateness: list[float] = []  # seconds late, for benchmarks
         self.measure = False
         self._retries: dict[int, int] = {}
+        self.platform = re.sub(r"[^a-z0-9_]", "_", service.platform.lower())[:24] or "bot"
+        self.job_table = f"{JOB_TABLE}_{self.platform}"
+        self.lock_key = ADVISORY_LOCK_KEY * 1000 + zlib.crc32(self.platform.encode()) % 1000
         self._async_commit = make_url(service.db_url).get_backend_name() == "postgresql"
         self._jobs_engine: Engine | None = None
 
@@ -74,7 +81,7 @@ class Runtime:
             path = Path(url.database or "memory") if url.database not in (None, "", ":memory:") else None
             if path is None:
                 return True
-            self._lock_file = open(f"{path}.scheduler.lock", "a+")  # noqa: SIM115 - held for the process life
+            self._lock_file = open(f"{path}.scheduler-{self.platform}.lock", "a+")  # noqa: SIM115 - held for the process life
             try:
                 fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -83,7 +90,7 @@ class Runtime:
                 return False
             return True
         conn = self.service.engine_db.connect()
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}).scalar())
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.lock_key}).scalar())
         conn.commit()
         if got:
             self._lock_conn = conn
@@ -99,7 +106,7 @@ class Runtime:
             self._lock_file = None
         if self._lock_conn is not None:
             with contextlib.suppress(Exception):
-                self._lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+                self._lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.lock_key})
                 self._lock_conn.commit()
             self._lock_conn.close()
             self._lock_conn = None
@@ -116,7 +123,7 @@ class Runtime:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         self.scheduler = AsyncIOScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.jobs_engine(), tablename=JOB_TABLE)},
+            jobstores={"default": SQLAlchemyJobStore(engine=self.jobs_engine(), tablename=self.job_table)},
             executors={"default": AsyncIOExecutor()},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
             timezone=UTC,
@@ -159,11 +166,13 @@ class Runtime:
         if self.scheduler is None:
             return
         with db.transaction(self.service.sessions) as session:
-            query = select(m.Deadline.id, m.Deadline.due_at).where(m.Deadline.done_at.is_(None))
+            query = (select(m.Deadline.id, m.Deadline.due_at).join(m.Round, m.Round.id == m.Deadline.round_id)
+                     .join(m.Server, m.Server.id == m.Round.server_id)
+                     .where(m.Deadline.done_at.is_(None), m.Server.platform == self.service.platform))
             if not full:
                 query = query.where(m.Deadline.id > self._armed_upto)
             pending = session.execute(query).all()
-            existing = set(session.execute(text(f"SELECT id FROM {JOB_TABLE}")).scalars()) if full else set()
+            existing = set(session.execute(text(f"SELECT id FROM {self.job_table}")).scalars()) if full else set()
             if full:
                 pending_ids = {f"deadline:{i}" for i, _ in pending}
                 stale = [j for j in existing if j.startswith("deadline:") and j not in pending_ids]
@@ -301,14 +310,18 @@ class Runtime:
 
     # -- introspection ---------------------------------------------------------------------------------
     def pending_work(self) -> bool:
-        """True while a round is active, or a timer is due soon (so a piped shell script keeps running)."""
+        """True while a round of this platform is active, or one of its timers is due soon (so a piped
+        shell script keeps running until its rounds are done)."""
         with db.transaction(self.service.sessions) as session:
-            if session.scalar(select(m.Round.id).where(m.Round.state.in_(machine.ACTIVE)).limit(1)) is not None:
+            mine = select(m.Server.id).where(m.Server.platform == self.service.platform)
+            if session.scalar(select(m.Round.id).where(m.Round.state.in_(machine.ACTIVE),
+                                                       m.Round.server_id.in_(mine)).limit(1)) is not None:
                 return True
             horizon = timedelta(seconds=PENDING_HORIZON_SECONDS / max(self.service.time_scale, 1e-9))
             soon = self.service.clock.now() + min(horizon, timedelta(hours=1))
-            return session.scalar(select(m.Deadline.id).where(m.Deadline.done_at.is_(None),
-                                                              m.Deadline.due_at <= soon).limit(1)) is not None
+            return session.scalar(select(m.Deadline.id).join(m.Round, m.Round.id == m.Deadline.round_id).where(
+                m.Deadline.done_at.is_(None), m.Deadline.due_at <= soon,
+                m.Round.server_id.in_(mine)).limit(1)) is not None
 
 
 def _platform(session: Any, round_row: m.Round) -> str:

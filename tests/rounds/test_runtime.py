@@ -65,9 +65,22 @@ async def test_pending_work_and_scheduler_lock(room_factory) -> None:
     jobs = {j.id for j in room.service.rounds_runtime.scheduler.get_jobs()}
     pending = room.query(lambda s: s.scalars(select(m.Deadline.id).where(m.Deadline.done_at.is_(None))).all())
     assert {f"deadline:{i}" for i in pending} <= jobs
-    # A second service on the same database does not run a second scheduler.
+    # A second service of the same platform on the same database does not run a second scheduler...
     other = await room_factory(time_scale=1)
     assert other.service.rounds_runtime.scheduler is None
+    # ...but another platform's process runs its own, with its own job table, for its own rounds.
+    from adapters.shell.room import ShellMessenger
+    from bot.service import DebateService
+
+    slack = DebateService(room.service.settings, ShellMessenger(lambda _: None), platform="slack")
+    await slack.start()
+    try:
+        runtime = slack.rounds_runtime
+        assert runtime.scheduler is not None and runtime.job_table == "apscheduler_jobs_slack"
+        assert not [j for j in runtime.scheduler.get_jobs() if j.id.startswith("deadline:")]
+        assert not slack.pending_work()  # the shell's practice round is not the Slack process's work
+    finally:
+        await slack.stop()
     await room.say("/debate cancel")
     assert not room.service.pending_work()
 
