@@ -198,6 +198,8 @@ async def join(ctx: Context, role: str | None = None, round: int | None = None) 
         what = fmt.side_name(existing.role) if existing.role in fmt.sides else existing.role
         raise UserError(f"You have already joined round #{round_row.id} as {what}. "
                         f"Use `/debate leave round:{round_row.id}` first to change roles.")
+    if role is None and (round_row.is_practice or round_row.state not in (machine.SCHEDULED, machine.SIGNUP)):
+        role = "audience"  # a round under way can only be watched
     if role is None:
         open_sides = [s for s in fmt.sides if len(machine.debaters(round_row, s)) < fmt.team_size]
         role = min(open_sides, key=lambda s: len(machine.debaters(round_row, s))) if open_sides else "audience"
