@@ -27,9 +27,6 @@ from bot.service import Context, UserError
 from bot.storage import models as m
 from bot.storage import repo
 
-BP_SIDES = ("og", "oo", "cg", "co")
-
-
 # -- plumbing -------------------------------------------------------------------------------------------
 
 def _now(ctx: Context) -> datetime:
@@ -92,10 +89,6 @@ def find_round(ctx: Context, round_id: int | None, states: tuple[str, ...] = mac
             return _lock(session, group[0].id) or group[0]
     raise UserError("There is no open round here. Start one with `/debate start` or practise with "
                     "`/debate practice`.")
-
-
-def _round_error(exc: RoundError) -> UserError:
-    return UserError(str(exc))
 
 
 # -- practice, start, schedule ------------------------------------------------------------------------------
@@ -308,7 +301,7 @@ async def cancel(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A
         machine.cancel(session, fx, round_row, now,
                        f"Cancelled by {chat.user_text(ctx.user.display_name)}.{extra}")
     except RoundError as exc:
-        raise _round_error(exc) from None
+        raise UserError(str(exc)) from None
     _commit_effects(ctx, fx)
     return Outgoing(text=f"Round #{round_row.id} is cancelled.{extra}", kind=Kind.SUCCESS, ephemeral=True)
 
@@ -453,7 +446,7 @@ async def speech(ctx: Context, text: str | None = None, round: int | None = None
     if result.truncated:
         replies.append(f"It was longer than {machine.MAX_SPEECH_CHARS:,} characters, so it was cut there.")
     if not phase.spec or not phase.spec.shared:
-        machine.end_phase(session, fx, round_row, now, _engine(ctx, round_row), "submitted")
+        machine.end_phase(session, fx, round_row, now, _engine(ctx, round_row))
     _commit_effects(ctx, fx)
     return Outgoing(text=" ".join(replies), kind=Kind.SUCCESS, ephemeral=True)
 

@@ -316,8 +316,8 @@ def begin(session: Session, fx: Effects, round_row: m.Round, now: datetime, engi
     empty = [s for s in fmt.sides if not debaters(round_row, s)]
     if empty:
         has_bot = any(p.is_bot for p in round_row.participants)
-        can_fill = fill_policy == "bot" and len(empty) == 1 and not has_bot and len(fmt.sides) - 1 > 0 and \
-            len(debaters(round_row)) > 0
+        # the bot fills one empty side, and only when at least one person debates
+        can_fill = fill_policy == "bot" and len(empty) == 1 and not has_bot and len(debaters(round_row)) > 0
         if can_fill:
             add_participant(session, round_row, bot_user, empty[0], is_bot=True)
             fx.post(round_row, Outgoing(text=f"Nobody took {fmt.side_name(empty[0])}, so Debate Bot takes it."))
@@ -482,8 +482,7 @@ def score_speech(speech: m.Speech, round_row: m.Round, fmt: Format, engine: Engi
     speech.score = result
 
 
-def end_phase(session: Session, fx: Effects, round_row: m.Round, now: datetime, engine: Engine,
-              reason: str = "time") -> None:
+def end_phase(session: Session, fx: Effects, round_row: m.Round, now: datetime, engine: Engine) -> None:
     """Close the current phase (its speech is scored, or forfeited when empty) and move to the next."""
     phase = current_phase(round_row)
     if phase is None:
@@ -699,8 +698,8 @@ def on_deadline(session: Session, fx: Effects, round_row: m.Round, deadline: m.D
             m.Deadline.round_id == round_row.id, m.Deadline.kind == K_START)
             .order_by(m.Deadline.phase_index.desc())).first()
         if round_row.state in (SCHEDULED, SIGNUP) and deadline.phase_index == latest:
-            if round_row.state == SCHEDULED:
-                open_signup_quietly(round_row)
+            if round_row.state == SCHEDULED:  # sign-up never opened (its deadline was lost): open it now
+                round_row.state = SIGNUP
             begin(session, fx, round_row, now, engine, bot_user, fill_policy)
             if round_row.state not in (SCHEDULED, SIGNUP):
                 spawn_next(session, fx, round_row, now)
@@ -758,11 +757,6 @@ def spawn_next(session: Session, fx: Effects, round_row: m.Round, now: datetime)
     schedule_round(session, fx, nxt, next_at, now)
     return nxt
 
-
-
-def open_signup_quietly(round_row: m.Round) -> None:
-    """A scheduled round whose sign-up deadline was skipped (e.g. started directly)."""
-    round_row.state = SIGNUP
 
 
 def pick_motion(engine: Engine, ref: str | None) -> tuple[str, str]:
