@@ -32,7 +32,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.engine import encoder as ft_encoder  # noqa: E402
 from bot.engine.matcher import get_model, tokenize  # noqa: E402
+
+OOF_PATH = ROOT / "benchmarks" / "argkp_train_oof.json"
 
 # ---------------------------------------------------------------------------------------- data
 
@@ -106,7 +109,8 @@ _TOPIC_EXTRA = {"should", "we", "be", "banned", "ban", "abolish", "abolished", "
 class Featurizer:
     """Pair features for (argument, key point) under a topic. Fitted on training text only."""
 
-    def __init__(self, train_texts: list[str]) -> None:
+    def __init__(self, train_texts: list[str], encoder=None) -> None:
+        self.encoder = encoder  # fine-tuned sentence encoder (bot.engine.encoder), or None
         self.model = get_model()
         self.emb = self.model.embedding.astype(np.float32)
         # token statistics from training arguments + key points: SIF weights and BM25 IDF
@@ -147,13 +151,16 @@ class Featurizer:
                 out[i] = (self.emb[ids] * w).sum(axis=0) / w.sum()
         return out
 
-    def encode(self, texts: list[str], topic_vec: np.ndarray | None = None) -> dict:
+    def encode(self, texts: list[str], *, with_ft: bool = True) -> dict:
         """Per-text representations used by `pair_features`."""
         plain = np.asarray(self.model.embed(texts, norm=True), dtype=np.float32)
         sif = self._sif_vecs(texts) - self.mean
         sif -= np.outer(sif @ self.pc, self.pc)
         sif /= np.linalg.norm(sif, axis=1, keepdims=True) + 1e-9
-        return {"plain": plain, "sif": sif, "ids": self._ids(texts), "toks": [set(tokenize(t)) for t in texts]}
+        out = {"plain": plain, "sif": sif, "ids": self._ids(texts), "toks": [set(tokenize(t)) for t in texts]}
+        if self.encoder is not None and with_ft:
+            out["ft"] = self.encoder.encode(texts)
+        return out
 
     def term_idf(self, t: str) -> float:
         return self.idf.get(t, self.max_idf)
@@ -166,9 +173,13 @@ class Featurizer:
         return v / (np.linalg.norm(v, axis=-1, keepdims=True) + 1e-9)
 
     def features(self, arg: str, topic: str, kp_texts: list[str], kp_enc: dict | None = None,
-                 topic_enc: dict | None = None) -> np.ndarray:
-        """Feature matrix (n_kps, F) for one argument against its topic's key points."""
-        a = self.encode([arg])
+                 topic_enc: dict | None = None, ft_cos: np.ndarray | None = None) -> np.ndarray:
+        """Feature matrix (n_kps, F) for one argument against its topic's key points.
+
+        With an encoder, the fine-tuned cosine is one more base feature; `ft_cos` overrides it
+        (out-of-fold values when fitting the logistic regression on the training split).
+        """
+        a = self.encode([arg]) if ft_cos is None else self.encode([arg], with_ft=False)
         k = kp_enc or self.encode(kp_texts)
         t = topic_enc or self.encode([topic])
         tp, ts = t["plain"][0], t["sif"][0]
@@ -212,6 +223,8 @@ class Featurizer:
             align_a.append(float((sim.max(axis=0) * wa).sum() / wa.sum()))
         cols = [cos_plain, cos_sif, cos_notopic, cos_sif_notopic, np.array(lex_k_in_a), np.array(lex_a_in_k),
                 np.array(jac), np.array(align_k), np.array(align_a)]
+        if self.encoder is not None:
+            cols.append(np.asarray(ft_cos, dtype=np.float32) if ft_cos is not None else k["ft"] @ a["ft"][0])
         base = np.stack(cols, axis=1).astype(np.float32)
         # relative to the other key points of the topic (key points, never other arguments)
         rel = base - base.max(axis=0, keepdims=True)
@@ -261,8 +274,9 @@ class Logistic:
 
 def expand(X: np.ndarray) -> np.ndarray:
     """A few products of the strongest features (lets a linear model use interactions)."""
-    base = X[:, :9]
-    inter = [base[:, i] * base[:, j] for i in range(9) for j in range(i, 9)]
+    nb = (X.shape[1] - 3) // 3  # layout: base, rel, dev (nb each), then 3 length/topic columns
+    base = X[:, :nb]
+    inter = [base[:, i] * base[:, j] for i in range(nb) for j in range(i, nb)]
     return np.concatenate([X, np.stack(inter, axis=1)], axis=1)
 
 
@@ -298,7 +312,11 @@ def predict_split(fz: Featurizer, args: dict, kps: dict, model=None, *, feature:
     return preds
 
 
-def train_model(fz: Featurizer, args: dict, kps: dict, labels: dict, l2: float = 30.0) -> Logistic:
+def train_model(fz: Featurizer, args: dict, kps: dict, labels: dict, l2: float = 30.0,
+                oof: dict | None = None) -> Logistic:
+    """Fit on the training split. With an encoder, `oof` holds its out-of-fold cosines for the
+    training pairs ({arg_id: {kp_id: cos}}, from models trained on the other half of the training
+    topics), so the regression does not learn to trust a score it was trained on."""
     by_group = group_kps(kps)
     X, y = [], []
     enc_cache: dict = {}
@@ -312,7 +330,12 @@ def train_model(fz: Featurizer, args: dict, kps: dict, labels: dict, l2: float =
         if key not in enc_cache:
             enc_cache[key] = (fz.encode([kps[k][0] for k in kids]), fz.encode([topic]))
         kenc, tenc = enc_cache[key]
-        F = fz.features(text, topic, [kps[k][0] for k in kids], kenc, tenc)
+        ft = None
+        if fz.encoder is not None:
+            if oof is None or aid not in oof:
+                continue
+            ft = np.array([oof[aid][k] for k in kids], dtype=np.float32)
+        F = fz.features(text, topic, [kps[k][0] for k in kids], kenc, tenc, ft_cos=ft)
         for i, lbl in lab:
             X.append(F[i])
             y.append(lbl)
@@ -327,6 +350,11 @@ def main() -> None:
     ap.add_argument("--train", default="train", help="split to fit on (never the scored split)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--ablation", action="store_true", help="also score single features without training")
+    ap.add_argument("--encoder", type=Path, default=ft_encoder.MODEL_DIR,
+                    help="fine-tuned sentence encoder (int8 ONNX) used as one more feature")
+    ap.add_argument("--no-encoder", action="store_true", help="static features only (the earlier model)")
+    ap.add_argument("--oof", type=Path, default=OOF_PATH,
+                    help="out-of-fold encoder cosines for the training pairs (train_argkp_model.py)")
     args = ap.parse_args()
     if args.train == args.split:
         sys.exit("--train and --split must differ: statistics may come only from the training split")
@@ -334,15 +362,23 @@ def main() -> None:
     t0 = time.perf_counter()
     tr_args, tr_kps, tr_labels = read_split(args.data, args.train)
     ev_args, ev_kps, ev_labels = read_split(args.data, args.split)
-    fz = Featurizer([a[0] for a in tr_args.values()] + [k[0] for k in tr_kps.values()])
-    model = train_model(fz, tr_args, tr_kps, tr_labels)
+    enc = None
+    oof = None
+    if not args.no_encoder:
+        if not ft_encoder.available(args.encoder):
+            sys.exit(f"no encoder at {args.encoder} (or onnxruntime missing): use --no-encoder")
+        enc = ft_encoder.get_encoder(args.encoder)
+        oof = json.loads(args.oof.read_text(encoding="utf-8"))
+    fz = Featurizer([a[0] for a in tr_args.values()] + [k[0] for k in tr_kps.values()], encoder=enc)
+    model = train_model(fz, tr_args, tr_kps, tr_labels, oof=oof)
     fit_s = time.perf_counter() - t0
 
     rows = []
     if args.ablation:
-        for i, name in enumerate(FEATURE_NAMES):
+        names = FEATURE_NAMES + (["cos_finetuned"] if enc is not None else [])
+        for i, name in enumerate(names):
             p = predict_split(fz, ev_args, ev_kps, feature=i)
-            rows.append((f"{name} alone (no training)", evaluate(p, ev_args, ev_labels)))
+            rows.append((f"{name} alone (no regression)", evaluate(p, ev_args, ev_labels)))
     timing: list[float] = []
     preds = predict_split(fz, ev_args, ev_kps, model, timing=timing)
     rows.append(("logistic regression on features", evaluate(preds, ev_args, ev_labels)))
