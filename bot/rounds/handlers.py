@@ -66,11 +66,23 @@ def _lock(session: Session, round_id: int) -> m.Round | None:
 
 
 def find_round(ctx: Context, round_id: int | None, states: tuple[str, ...] = machine.OPEN,
-               *, prefer_user: bool = False) -> m.Round:
-    """The round named by id (on this server), else the one in this channel/thread, else the only open one."""
+               *, prefer_user: bool = False, lock: bool | str = True) -> m.Round:
+    """The round named by id (on this server), else the one in this channel/thread, else the only open one.
+
+    `lock` takes the round's row lock (PostgreSQL) for handlers that change the round itself; "share" lets
+    many voters in at once while a timer closing the round waits for them (and they for it).
+    """
     session = ctx.session
+    if lock == "share":
+        def get(s: Session, rid: int) -> m.Round | None:
+            return s.get(m.Round, rid, with_for_update={"read": True})
+    elif lock:
+        get = _lock
+    else:
+        def get(s: Session, rid: int) -> m.Round | None:
+            return s.get(m.Round, rid)
     if round_id is not None:
-        round_row = _lock(session, round_id)
+        round_row = get(session, round_id)
         if round_row is None or round_row.server_id != ctx.server.id:
             raise UserError(f"There is no round #{round_id} on this server. `/debate status` lists the open ones.")
         return round_row
@@ -86,7 +98,7 @@ def find_round(ctx: Context, round_id: int | None, states: tuple[str, ...] = mac
     in_channel = [r for r in candidates if r.channel_id == place.channel_id]
     for group in (in_thread, in_channel, candidates):
         if group:
-            return _lock(session, group[0].id) or group[0]
+            return get(session, group[0].id) or group[0]
     raise UserError("There is no open round here. Start one with `/debate start` or practise with "
                     "`/debate practice`.")
 
@@ -245,12 +257,12 @@ async def leave(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A0
 async def status(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
     if round is None:
         try:
-            round_row = find_round(ctx, None, machine.OPEN, prefer_user=True)
+            round_row = find_round(ctx, None, machine.OPEN, prefer_user=True, lock=False)
         except UserError:
             return Outgoing(text="No round is open here. `/debate practice` starts one against the bot; "
                                  "`/debate start` opens one for people.", ephemeral=True)
     else:
-        round_row = find_round(ctx, round)
+        round_row = find_round(ctx, round, lock=False)
     return status_message(ctx.session, round_row, _now(ctx))
 
 
@@ -314,7 +326,9 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
 
 async def vote(ctx: Context, side: str, round: int | None = None) -> Outgoing:  # noqa: A002
     session = ctx.session
-    round_row = find_round(ctx, round, machine.OPEN + (machine.FINISHED, machine.CANCELLED))
+    # A shared lock: votes are independent upserts, so voters don't queue behind each other, but the timer
+    # that closes the round waits for them, so no vote lands after the count.
+    round_row = find_round(ctx, round, machine.OPEN + (machine.FINISHED, machine.CANCELLED), lock="share")
     fmt = machine.fmt_of(round_row)
     if side in ("pro", "con") and side not in fmt.sides:
         side = {"pro": fmt.sides[0], "con": fmt.sides[1]}[side]
