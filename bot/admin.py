@@ -146,6 +146,7 @@ def _settings_fields(ctx: Context) -> list[Field]:
         Field("timezone", s.timezone, inline=True),
         Field("format", f"`{s.default_format}`" + (f" ({default.name})" if default else " (missing!)"), inline=True),
         Field("fill_policy", f"{s.fill_policy}: {FILL_POLICIES.get(s.fill_policy, '?')}", inline=True),
+        Field("winner_rule", " → ".join(s.winner_rule.split(",")), inline=True),
         Field("custom formats", ", ".join(f"`{k}`" for k in custom) or "none", inline=True),
         Field("season", season_label(season_key(s, ctx.service.clock.now())), inline=True),
     ]
@@ -186,6 +187,9 @@ async def config_command(ctx: Context, setting: str, value: str | None = None) -
                             f"(what happens when a side is empty at start time).")
         s.fill_policy = policy
         text = f"When a side is empty at start time, {FILL_POLICIES[policy]}."
+    elif setting == "winner_rule":
+        s.winner_rule = parse_winner_rule(value)
+        text = f"Winners are decided by: {' → '.join(s.winner_rule.split(','))} (each source only when the ones before it are silent or tied)."
     elif setting == "add_format":
         text = _add_format(ctx, value)
     elif setting == "remove_format":
@@ -195,6 +199,19 @@ async def config_command(ctx: Context, setting: str, value: str | None = None) -
     else:  # the command table only lets known keys through
         raise UserError(f"Unknown setting `{setting}`.")
     return Outgoing(text=text, kind=Kind.SUCCESS, ephemeral=True)
+
+
+WINNER_SOURCES = ("judges", "audience", "engine")
+
+
+def parse_winner_rule(value: str) -> str:
+    """`audience judges`, `judges,audience` or `engine` → a canonical order ending with the engine."""
+    words = [w for w in re.split(r"[\s,>→-]+", value.lower()) if w]
+    if not words or any(w not in WINNER_SOURCES for w in words) or len(set(words)) != len(words):
+        raise UserError("`winner_rule` is an order of judges, audience and engine, e.g. `judges audience` "
+                        "or `audience judges`; the automatic judge (engine) always decides last.")
+    order = [w for w in words if w != "engine"]
+    return ",".join([*order, "engine"])
 
 
 def _add_format(ctx: Context, value: str) -> str:

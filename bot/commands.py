@@ -65,7 +65,7 @@ class Command:
 ROOT = "/debate"
 SIDES = ("pro", "con")
 ROLES = ("pro", "con", "judge", "audience")
-CONFIG_KEYS = ("channel", "timezone", "format", "fill_policy", "add_format", "remove_format", "season", "show")
+CONFIG_KEYS = ("channel", "timezone", "format", "fill_policy", "winner_rule", "add_format", "remove_format", "season", "show")
 
 _R = "bot.rounds.handlers"
 _M = "bot.handlers"
@@ -125,7 +125,7 @@ COMMANDS: tuple[Command, ...] = (
              Option("pool", "rounds against people or against the bot", choices=("people", "bot")))),
     Command("stats", "Rounds, wins, scores and a rating chart.", f"{_S}:stats_command",
             (Option("user", "whose stats (default: yours)", type="user"),)),
-    Command("config", "Server settings: channel, timezone, format, fill_policy, add/remove_format, season, show.",
+    Command("config", "Server settings: channel, timezone, format, fill_policy, winner_rule, add/remove_format, season, show.",
             f"{_A}:config_command",
             (Option("setting", "what to change", required=True, choices=CONFIG_KEYS),
              Option("value", "the new value", max_length=2000, rest=True)),

@@ -578,10 +578,15 @@ def tally(session: Session, round_row: m.Round) -> tuple[dict[str, float], dict[
 
 
 def decide(session: Session, round_row: m.Round) -> tuple[str | None, str, dict[str, int]]:
-    """Winner and ranks: judges before audience before the engine. Ties fall through to the next source."""
+    """Winner and ranks by the server's winner rule (default: judges, then audience, then the engine).
+
+    Silent or tied sources fall through to the next; the engine always decides last."""
     judges, audience, engine_totals = tally(session, round_row)
     engine_order = sorted(engine_totals, key=lambda s: -engine_totals[s])
-    for source, counts in (("judges", judges), ("audience", audience)):
+    settings_row = session.get(m.ServerSettings, round_row.server_id)
+    rule = (settings_row.winner_rule if settings_row else "judges,audience,engine").split(",")
+    human = {"judges": judges, "audience": audience}
+    for source, counts in ((source, human[source]) for source in rule if source in human):
         if sum(counts.values()) == 0:
             continue
         order = sorted(counts, key=lambda s: (-counts[s], -engine_totals[s]))

@@ -81,6 +81,9 @@ class ServerSettings(Base):
     channel_id: Mapped[str | None] = mapped_column(String(64))
     default_format: Mapped[str] = mapped_column(String(32), default="quick")
     fill_policy: Mapped[str] = mapped_column(String(16), default="bot")  # bot | postpone | cancel
+    # who decides a round's winner, in order; the automatic judge is always the last resort
+    winner_rule: Mapped[str] = mapped_column(String(40), default="judges,audience,engine",
+                                             server_default="judges,audience,engine")
     custom_formats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     season_started_at: Mapped[datetime | None] = mapped_column()
