@@ -178,6 +178,7 @@ class DebateService:
         except Exception:
             log.exception("handler failed", extra=extra)
             return [error("Something went wrong on our side; nothing was changed. Please try again.")]
+        log.info("handled %s", "message" if incoming.is_message else "event", extra=extra)
         for action in after:
             try:
                 await action()

@@ -150,6 +150,7 @@ def motion_line(round_row: m.Round) -> str:
 def transition(round_row: m.Round, state: str) -> None:
     if state not in ALLOWED[round_row.state]:
         raise RoundError(f"{round_title(round_row)} is {describe_state(round_row.state)}; it can't become {state}.")
+    log.info("round %s -> %s", round_row.state, state, extra={"server": round_row.server_id, "round": round_row.id})
     round_row.state = state
 
 
