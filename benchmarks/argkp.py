@@ -12,8 +12,14 @@ score are kept; an unlabeled pair is a non-match (strict) or a match (relaxed).
 
 Each argument is scored alone (its text, its topic and the topic's key points); the only
 statistics used come from the training split (--train, default "train"), on which a small
-logistic regression over matcher features is fitted (undecided pairs as non-matches, L2 = 30). The split being scored is never used
-for statistics.
+logistic regression over matcher features is fitted (undecided pairs as non-matches, L2 = 30).
+The split being scored is never used for statistics.
+
+Features: WordLlama cosines (plain, SIF, topic direction removed), IDF-weighted word overlap with
+the topic's words removed, soft token alignment, and the cosine of a MiniLM-L6 bi-encoder
+fine-tuned on the train split (bot/engine/encoder.py, int8 ONNX; trained by
+benchmarks/train_argkp_model.py). For the training pairs that cosine is out-of-fold
+(benchmarks/argkp_train_oof.json). --no-encoder gives the static-features-only model.
 """
 
 from __future__ import annotations

