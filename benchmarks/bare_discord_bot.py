@@ -20,9 +20,21 @@ def main(api_base: str, gateway_url: str, token: str) -> None:
     tree = app_commands.CommandTree(client)
     group = app_commands.Group(name="debate", description="debate")
 
+    # BARE_REPLY=embed answers with the same help embed the debate bot sends (built once, then fixed), so the
+    # ratio measures the debate bot's own work and not the size of its reply; the default is a short string.
+    embed = None
+    if os.environ.get("BARE_REPLY") == "embed":
+        from bot.commands import help_text
+
+        embed = discord.Embed(title="Debate bot", description=help_text())
+
     @group.command(name="help", description="help")
     async def help_command(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("Debate bot commands: …", ephemeral=True)
+        if embed is not None:
+            await interaction.response.send_message(embed=embed, ephemeral=True,
+                                                    allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await interaction.response.send_message("Debate bot commands: …", ephemeral=True)
 
     tree.add_command(group)
     client.run(token, log_handler=None)

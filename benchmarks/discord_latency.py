@@ -88,6 +88,8 @@ async def main(count: int, burst: int, warmup: int) -> None:
             BotProcess("bare bot", [PYTHON, str(ROOT / "benchmarks" / "bare_discord_bot.py")], {}),
             BotProcess("adapter only (no core)", [PYTHON, str(ROOT / "benchmarks" / "discord_adapter_only_bot.py")],
                        {}),
+            BotProcess("bare bot, same embed", [PYTHON, str(ROOT / "benchmarks" / "bare_discord_bot.py")],
+                       {"BARE_REPLY": "embed", "PYTHONPATH": str(ROOT)}),
         ]
         try:
             for bot in bots:
@@ -104,17 +106,19 @@ async def main(count: int, burst: int, warmup: int) -> None:
         finally:
             for bot in bots:
                 await bot.stop()
-    debate, bare, adapter = (b.results for b in bots)
+    debate, bare, adapter, bare_embed = (b.results for b in bots)
     print(f"Discord: INTERACTION_CREATE → initial response on the fake, {count} interactions each, ms")
     print(f"{'mode':<16} {'bot':<22} {'p50':>7} {'p99':>7} {'mean':>7}")
     for mode in debate:
         for name, result in (("debate bot", debate[mode]), ("bare bot", bare[mode]),
-                             ("adapter only (no core)", adapter[mode])):
+                             ("adapter only (no core)", adapter[mode]), ("bare bot, same embed", bare_embed[mode])):
             print(f"{mode:<16} {name:<22} {percentile(result, 50):7.2f} {percentile(result, 99):7.2f} "
                   f"{statistics.fmean(result):7.2f}")
-        for name, result in (("ratio debate/bare", debate[mode]), ("ratio adapter/bare", adapter[mode])):
-            print(f"{mode:<16} {name:<22} {percentile(result, 50) / percentile(bare[mode], 50):7.2f} "
-                  f"{percentile(result, 99) / percentile(bare[mode], 99):7.2f}")
+        for name, result, base in (("ratio debate/bare", debate[mode], bare[mode]),
+                                   ("ratio adapter/bare", adapter[mode], bare[mode]),
+                                   ("ratio debate/same-embed", debate[mode], bare_embed[mode])):
+            print(f"{mode:<16} {name:<22} {percentile(result, 50) / percentile(base, 50):7.2f} "
+                  f"{percentile(result, 99) / percentile(base, 99):7.2f}")
 
 
 if __name__ == "__main__":
