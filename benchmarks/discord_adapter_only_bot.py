@@ -27,7 +27,7 @@ def main() -> None:
     settings = Settings()
     configure_endpoints(settings)
     bot = DebateBot(settings, service=HelpOnlyService(), start_service=False,  # type: ignore[arg-type]
-                    guild_ready_timeout=0.05)
+                    freeze_heap=True, guild_ready_timeout=0.05)  # as `debate-bot run discord` does
     assert settings.discord_token is not None
     bot.run(settings.discord_token.get_secret_value(), log_handler=None)
 

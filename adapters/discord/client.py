@@ -9,6 +9,7 @@ interaction tokens expire after 15 minutes.
 
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -213,7 +214,7 @@ def build_command(bot: DebateBot, command: commands.Command) -> app_commands.Com
 # --------------------------------------------------------------------------------------------------
 class DebateBot(ext_commands.Bot):
     def __init__(self, settings: Settings, *, service: DebateService | None = None, start_service: bool = True,
-                 **options: Any) -> None:
+                 freeze_heap: bool = False, **options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: speeches are the speaker's messages in the round thread
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
@@ -222,6 +223,7 @@ class DebateBot(ext_commands.Bot):
         self.messenger = DiscordMessenger(self)
         self.service = service or DebateService(settings, self.messenger, platform="discord")
         self.start_service = start_service
+        self.freeze_heap = freeze_heap
         self._service_started = False
         self.group = build_group(self)
         self.tree.add_command(self.group)
@@ -232,6 +234,13 @@ class DebateBot(ext_commands.Bot):
         if self.start_service:
             await self.service.start()
             self._service_started = True
+        if self.freeze_heap:
+            # Everything loaded so far (discord.py, SQLAlchemy, pydantic, the command tree, the service) is
+            # about 100k long-lived objects. Left to the collector, every full (gen 2) collection walks all of
+            # them: a 20-55 ms pause that lands in the middle of a burst of interactions. Frozen, collections
+            # only scan objects made after start-up. Only for a process that runs one bot (`run`), not tests.
+            gc.collect()
+            gc.freeze()
 
     async def close(self) -> None:
         await super().close()

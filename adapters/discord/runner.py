@@ -35,7 +35,7 @@ def _token(settings: Settings) -> str:
 def run(settings: Settings) -> None:
     """Connect and serve until interrupted. Commands are not re-synced here: use `debate-bot discord sync`."""
     configure_endpoints(settings)
-    bot = DebateBot(settings)
+    bot = DebateBot(settings, freeze_heap=True)
     bot.run(_token(settings), log_handler=None)  # logging is configured by bot.logs
 
 
