@@ -119,11 +119,15 @@ class Runtime:
             log.warning("another process runs the round scheduler; this one only records deadlines")
             return
         from apscheduler.executors.asyncio import AsyncIOExecutor
+        from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         self.scheduler = AsyncIOScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.jobs_engine(), tablename=self.job_table)},
+            # deadline jobs persist; the periodic sync is this process's own housekeeping, kept in memory so
+            # it doesn't write to the database every few seconds
+            jobstores={"default": SQLAlchemyJobStore(engine=self.jobs_engine(), tablename=self.job_table),
+                       "local": MemoryJobStore()},
             executors={"default": AsyncIOExecutor()},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
             timezone=UTC,
@@ -135,7 +139,7 @@ class Runtime:
         self.scheduler.start()
         self.reconcile(full=True)
         self.scheduler.add_job("bot.rounds.runtime:sync", "interval", seconds=SYNC_SECONDS, id="deadlines:sync",
-                               replace_existing=True, coalesce=True, misfire_grace_time=None)
+                               jobstore="local", replace_existing=True, coalesce=True, misfire_grace_time=None)
 
     def jobs_engine(self) -> Engine:
         """The job store's engine. On PostgreSQL its commits don't wait for the disk (synchronous_commit off):
