@@ -1,13 +1,17 @@
-"""Hybrid matcher: BM25 (PyStemmer stems, normalised to [0, ~1]) + WordLlama dense cosine.
+"""Hybrid matcher: BM25 (PyStemmer stems, normalised to [0, ~1]) + WordLlama dense cosine,
 
-Both the bot (claims of a pack, sentences of an article) and the ArgKP benchmark use it.
-The model is loaded lazily, once per process.
+optionally blended with the cosine of the fine-tuned MiniLM bi-encoder (`encoder.py`, int8 ONNX),
+the same encoder and vectors the ArgKP benchmark uses. Both the bot (claims of a pack, sentences
+of an article) and the ArgKP benchmark use it. The models are loaded lazily, once per process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import re
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -121,11 +125,71 @@ class BM25:
         return out / total
 
 
+@lru_cache(maxsize=256)
+def _encode_query(text: str) -> np.ndarray:
+    """The fine-tuned encoder's vector of one query text (a round asks about the same text several
+    times: the whole argument, motion inference, scoring)."""
+    from .encoder import get_encoder
+
+    v = get_encoder().encode(text)[0]
+    v.setflags(write=False)
+    return v
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("DEBATE_BOT_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "debate-bot")
+    return Path(base) / "encoder"
+
+
+def encode_texts(texts: Sequence[str]) -> np.ndarray:
+    """The fine-tuned encoder's vectors of an index's texts, kept on disk between processes.
+
+    Keyed by the model file (path, size, mtime) and the texts, so a restarted bot does not encode
+    its pack again; a missing or unwritable cache only costs the encoding (about 1 ms a text).
+    """
+    from .encoder import MODEL_DIR, get_encoder
+
+    enc = get_encoder()
+    model = MODEL_DIR / "model.onnx"
+    st = model.stat()
+    h = hashlib.sha256(f"{model.resolve()}|{st.st_size}|{st.st_mtime_ns}|{enc.max_len}".encode())
+    for t in texts:
+        h.update(b"\0" + t.encode("utf-8"))
+    path = _cache_dir() / f"{h.hexdigest()[:32]}.npy"
+    try:
+        v = np.load(path)
+        if v.shape == (len(texts), enc.dim) and v.dtype == np.float32:
+            return v
+    except (OSError, ValueError):
+        pass
+    v = enc.encode(list(texts))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, v)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return v
+
+
+def encoder_available() -> bool:
+    from .encoder import available
+
+    return available()
+
+
 class HybridIndex:
-    """Texts grouped by key (e.g. claim id): a key's score is the best of its texts."""
+    """Texts grouped by key (e.g. claim id): a key's score is the best of its texts.
+
+    With `encoder_weight` > 0 the hybrid score h becomes (1 - w) * h + w * cos_ft, where cos_ft is
+    the fine-tuned encoder's cosine (texts encoded once, here, at index time).
+    """
 
     def __init__(self, keys: Sequence[str], texts: Sequence[str], *, background: Sequence[str] = (),
-                 dense_weight: float = 0.6, dense_gate: float = 0.0) -> None:
+                 dense_weight: float = 0.6, dense_gate: float = 0.0, encoder_weight: float = 0.0) -> None:
         self.keys = list(keys)
         self.texts = list(texts)
         self.uniq = list(dict.fromkeys(self.keys))
@@ -142,6 +206,10 @@ class HybridIndex:
         # below this cosine a text is not about the query, however many words it shares
         # ("I love pizza" vs "we fell in love"): its score is capped at the cosine
         self.dense_gate = dense_gate
+        self.encoder_weight = encoder_weight
+        self.ft_vecs = None
+        if encoder_weight > 0:
+            self.ft_vecs = encode_texts(self.texts)
 
     def _center(self, v: np.ndarray) -> np.ndarray:
         return _normalise(v - self.center)
@@ -157,17 +225,25 @@ class HybridIndex:
         lex = self.bm25.score(tokenize(text))
         return dense, lex
 
-    def combine(self, dense: np.ndarray, lex: np.ndarray) -> np.ndarray:
+    def ft_scores(self, text: str) -> np.ndarray | None:
+        """The fine-tuned encoder's cosine per text (None without the encoder)."""
+        if self.ft_vecs is None:
+            return None
+        return self.ft_vecs @ _encode_query(text)
+
+    def combine(self, dense: np.ndarray, lex: np.ndarray, ft: np.ndarray | None = None) -> np.ndarray:
         w = self.dense_weight
         h = w * dense + (1 - w) * np.minimum(lex, 1.2)
         if self.dense_gate > 0:
             h = np.where(dense < self.dense_gate, np.minimum(h, dense), h)
+        if ft is not None:
+            h = (1 - self.encoder_weight) * h + self.encoder_weight * ft
         return h
 
     def scores(self, text: str) -> np.ndarray:
         """Best hybrid score per key (order of `self.uniq`)."""
         dense, lex = self.text_scores(text)
-        s = self.combine(dense, lex)
+        s = self.combine(dense, lex, self.ft_scores(text))
         out = np.full(len(self.uniq), -1.0, dtype=np.float32)
         np.maximum.at(out, self.owner, s)
         return out

@@ -55,3 +55,31 @@ def test_argkp_features_include_the_encoder(enc):
                      ft_cos=np.array([0.25, -0.5], dtype=np.float32))
     assert X2[:, 9].tolist() == [0.25, -0.5]
     assert np.allclose(X2[:, :9], X[:, :9], atol=1e-5)
+
+
+def test_bot_matcher_blends_the_same_encoder(enc, engine):
+    # the bot's claim index uses the benchmark's encoder: same vectors, same cosine, blended in
+    from bot.engine import core
+
+    idx = engine.claim_index
+    assert core.ENCODER_WEIGHT > 0 and idx.encoder_weight == core.ENCODER_WEIGHT and idx.ft_vecs is not None
+    arg = "Human rights must be part of any deal with North Korea."
+    ft = idx.ft_scores(arg)
+    assert np.allclose(ft, enc.encode(idx.texts) @ enc.encode(arg)[0], atol=1e-5)
+    dense, lex = idx.text_scores(arg)
+    w = core.ENCODER_WEIGHT
+    assert np.allclose(idx.combine(dense, lex, ft), (1 - w) * idx.combine(dense, lex) + w * ft)
+
+
+def test_index_vectors_are_cached_on_disk(enc, tmp_path, monkeypatch):
+    from bot.engine import matcher
+
+    monkeypatch.setenv("DEBATE_BOT_CACHE", str(tmp_path))
+    texts = ["Kim cannot be trusted.", "Talks are the only way forward."]
+    v = matcher.encode_texts(texts)
+    assert np.allclose(v, enc.encode(texts), atol=1e-6)
+    files = list((tmp_path / "encoder").glob("*.npy"))
+    assert len(files) == 1
+    np.save(files[0], np.ones_like(v))  # proves the second call reads the file, not the model
+    assert np.allclose(matcher.encode_texts(texts), 1.0)
+    assert not np.allclose(matcher.encode_texts(texts[:1]), 1.0)  # other texts, other key

@@ -130,7 +130,13 @@ def test_motion_alignment_from_pack(engine):
 
 def test_arguing_against_a_bot_side_claim(engine):
     # a con speaker attacking the pro case's claim: the bot stands on that claim and its evidence
+    r = engine.rebut("A partial deal that freezes the nuclear programme in exchange for some sanctions relief "
+                     "is a bad idea.", "diplomacy", "con")
+    assert isinstance(r, Rebuttal)
+    assert r.claim.side == "pro" and r.matched_claim.side == "con"
+    assert r.claim.id == "dip-pro-partial-deal" and r.evidence[0].paragraph == 39
+    # a con point that the encoder places on the con side: answered by a pro counter (before the
+    # encoder was blended in, this one matched the pro partial-deal claim and took the branch above)
     r = engine.rebut("Sanctions are working and we should not lift them.", "diplomacy", "con")
     assert isinstance(r, Rebuttal)
     assert r.claim.side == "pro" and r.matched_claim.side == "con"
-    assert r.evidence[0].paragraph == 39
