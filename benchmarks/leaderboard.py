@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -185,11 +184,7 @@ def main() -> None:
             load = time.perf_counter() - t
         else:
             name = "debate_bench_leaderboard"
-            admin = create_engine(make_url(args.pg_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+            url = db.create_postgres_database(args.pg_url, name)
             db.upgrade(url)
             t = time.perf_counter()
             load_postgres(url, data)
@@ -199,9 +194,7 @@ def main() -> None:
         for query, samples in time_queries(url, args.users, args.runs).items():
             table.append((backend, query, statistics.median(samples), p99(samples)))
         if backend == "postgres" and not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            db.drop_postgres_database(args.pg_url, name)
     print()
     print(f"{'backend':<9} {'query':<28} {'median ms':>10} {'p99 ms':>8}  target ≤ 20 ms")
     for backend, query, med, tail in table:

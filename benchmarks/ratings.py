@@ -20,8 +20,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -100,16 +98,10 @@ def main() -> None:
             rate, samples = end_to_end(url, args.rounds)
         else:
             name = "debate_bench_ratings"
-            admin = create_engine(make_url(args.pg_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+            url = db.create_postgres_database(args.pg_url, name)
             db.upgrade(url)
             rate, samples = end_to_end(url, args.rounds)
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            db.drop_postgres_database(args.pg_url, name)
         print(f"{backend:<40} {rate:>12,.0f} {statistics.median(samples):>21.2f} "
               f"{float(np.percentile(samples, 99)):>7.2f}")
 

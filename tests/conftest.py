@@ -17,8 +17,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.storage import db
@@ -45,14 +43,6 @@ def postgres_problem() -> str | None:
     return None
 
 
-def _admin_engine():  # type: ignore[no-untyped-def]
-    return create_engine(str(make_url(db.make_engine(PG_URL).url)), isolation_level="AUTOCOMMIT")
-
-
-def _pg_url(name: str) -> str:
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
@@ -67,15 +57,9 @@ def postgres_template() -> Iterator[str]:
         yield ""
         return
     name = f"debate_tmpl_{os.getpid()}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db.upgrade(_pg_url(name))
+    db.upgrade(db.create_postgres_database(PG_URL, name))
     yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    db.drop_postgres_database(PG_URL, name)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -95,15 +79,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         pytest.skip(message)
     template_name = request.getfixturevalue("postgres_template")
     name = f"debate_t_{os.getpid()}_{next(_counter)}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    url = db.create_postgres_database(PG_URL, name, template=template_name)
     try:
-        yield _pg_url(name)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        db.drop_postgres_database(PG_URL, name)
 
 
 @pytest.fixture
