@@ -94,6 +94,8 @@ class DebateService:
         # Start/stop hooks let subsystems (the round scheduler) plug in without the service knowing them.
         self.on_start: list[Callable[[DebateService], Awaitable[None]]] = []
         self.on_stop: list[Callable[[DebateService], Awaitable[None]]] = []
+        # Probes that say whether timed work is still due soon (a piped shell script waits for them).
+        self.work_probes: list[Callable[[], bool]] = []
         self._engines: dict[int | None, Engine] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -101,16 +103,10 @@ class DebateService:
         self.settings.ensure_data_dir()
         db.upgrade(self.db_url)
         from bot import ratings
+        from bot.rounds import runtime
 
         ratings.install()  # rate each round as it finishes (a RoundFinished listener)
-        for module in ("bot.rounds.runtime",):
-            try:
-                hook = importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                if exc.name != module:
-                    raise
-                continue
-            await hook.install(self)
+        await runtime.install(self)  # the round scheduler: start/stop hooks and a pending-work probe
         for start in self.on_start:
             await start(self)
         log.info("service started", extra={"platform": self.platform})
@@ -120,6 +116,9 @@ class DebateService:
             await stop(self)
         self.engine_db.dispose()
         log.info("service stopped", extra={"platform": self.platform})
+
+    def pending_work(self) -> bool:
+        return any(probe() for probe in self.work_probes)
 
     # -- engines per server article ----------------------------------------------------------------
     def engine_for(self, session: Session, settings_row: m.ServerSettings | None) -> Engine:
@@ -159,12 +158,9 @@ class DebateService:
                 handler = _resolve(command.handler)
                 if command.stateless:  # e.g. help: nothing to store, so no transaction
                     return _as_list(await handler(incoming, **options))
-            else:
+            else:  # a chat message: a speech, or audience chat
                 options = {}
-                try:
-                    handler = _resolve("bot.rounds.handlers:on_message")
-                except (ModuleNotFoundError, AttributeError):
-                    return []
+                handler = _resolve("bot.rounds.handlers:on_message")
             replies, after = await self._run(incoming, handler, options)
         except commands.UsageError as exc:
             log.info("usage error: %s", exc, extra=extra)
@@ -207,9 +203,5 @@ class DebateService:
             if kind == "motion":
                 items = [(f"{mo.id}: {mo.text}", mo.id) for mo in self.engine_for(session, settings_row).motions()]
             else:
-                try:
-                    suggest = _resolve("bot.rounds.handlers:suggest")
-                except (ModuleNotFoundError, AttributeError):
-                    return []
-                items = suggest(session, server_row, settings_row, kind)
+                items = _resolve("bot.rounds.handlers:suggest")(session, server_row, settings_row, kind)
         return [(label[:100], value) for label, value in items if prefix in label.lower()][:25]

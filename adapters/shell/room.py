@@ -141,8 +141,7 @@ class ShellRoom:
         await asyncio.sleep(max(0.0, seconds) / self.service.time_scale)
 
     def pending_work(self) -> bool:
-        probe = getattr(self.service, "pending_work", None)
-        return bool(probe()) if probe else False
+        return self.service.pending_work()
 
     async def run_script(self, lines: list[str], *, idle_timeout: float = 3600.0) -> None:
         for raw in lines:
@@ -158,10 +157,9 @@ class ShellRoom:
         from prompt_toolkit.history import FileHistory
         from prompt_toolkit.patch_stdout import patch_stdout
 
-        self.settings_history = self.service.settings.data_dir / "shell_history"
-        self.service.settings.ensure_data_dir()
-        self.settings_history.parent.mkdir(parents=True, exist_ok=True)
-        session: PromptSession[str] = PromptSession(history=FileHistory(str(self.settings_history)))
+        history = self.service.settings.data_dir / "shell_history"
+        history.parent.mkdir(parents=True, exist_ok=True)
+        session: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
         self.write("Debate room. Type /debate help, chat as yourself, or '@name: text' to speak as someone else. "
                    "/quit to leave.")
         with patch_stdout():

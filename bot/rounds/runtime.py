@@ -344,9 +344,7 @@ def runtime_of(service: DebateService) -> Runtime:
 async def install(service: DebateService) -> None:
     """Called by `DebateService.start()`: hook the scheduler into the service's start and stop."""
     rt = runtime_of(service)
-    service.pending_work = rt.pending_work  # type: ignore[attr-defined]
-    with contextlib.suppress(ModuleNotFoundError):
-        import bot.ratings  # noqa: F401 - subscribes its RoundFinished listener
+    service.work_probes.append(rt.pending_work)
 
     async def _start(_: DebateService) -> None:
         await rt.start()

@@ -58,10 +58,11 @@ async def disconnect(bot: discord.Client, task: asyncio.Task[None]) -> None:
         await asyncio.wait_for(task, 5)
 
 
-@pytest.fixture
-async def bot(discord_settings: Settings, fake: FakeDiscord, redirect_points: None) -> AsyncIterator[DebateBot]:
-    configure_endpoints(discord_settings)
-    client = DebateBot(discord_settings, guild_ready_timeout=0.05)
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, fake: FakeDiscord) -> AsyncIterator[DebateBot]:
+    """The real bot connected to the fake; re-raises the connection task's exception (parser errors are silent)."""
+    configure_endpoints(settings)
+    client = DebateBot(settings, guild_ready_timeout=0.05)
     task = await connect(client, fake.token)
     try:
         yield client
@@ -70,3 +71,9 @@ async def bot(discord_settings: Settings, fake: FakeDiscord, redirect_points: No
         await disconnect(client, task)
         if failed:
             raise task.exception()  # type: ignore[misc]
+
+
+@pytest.fixture
+async def bot(discord_settings: Settings, fake: FakeDiscord, redirect_points: None) -> AsyncIterator[DebateBot]:
+    async with running_bot(discord_settings, fake) as client:
+        yield client

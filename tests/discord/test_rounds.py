@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from adapters.discord.client import DebateBot
-from adapters.discord.runner import configure_endpoints
 from bot.config import Settings
-from tests.discord.conftest import connect, disconnect
+from tests.discord.conftest import running_bot
 from tests.fakes.discord_fake import EPHEMERAL, MODAL, FakeDiscord
 
 TIME_SCALE = 30.0  # a 2-minute speech lasts 4 s
@@ -22,14 +21,8 @@ ARGUMENT = ("Trump's personal diplomacy with Kim is the only channel that has pr
 
 @pytest.fixture
 async def fast_bot(discord_settings: Settings, fake: FakeDiscord, redirect_points: None) -> AsyncIterator[DebateBot]:
-    settings = discord_settings.model_copy(update={"time_scale": TIME_SCALE})
-    configure_endpoints(settings)
-    client = DebateBot(settings, guild_ready_timeout=0.05)
-    task = await connect(client, fake.token)
-    try:
+    async with running_bot(discord_settings.model_copy(update={"time_scale": TIME_SCALE}), fake) as client:
         yield client
-    finally:
-        await disconnect(client, task)
 
 
 def form_buttons(fake: FakeDiscord, channel_id: str) -> list[tuple[dict[str, Any], str]]:
