@@ -1,48 +1,84 @@
-"""The automatic judge: relevance, evidence, engagement and structure, each 0..1 with a reason.
+"""The automatic judge: relevance, evidence, analysis, engagement and structure, each 0..1 with a reason.
 
-Bottom cases (empty, spam, off-topic, verbatim copy of the article) are flagged and capped near
-the bottom of the scale, with the reason in the criteria and a tip to fix it.
+- Relevance: how much of the speech the on-topic gate hears as about the debate, and how much of
+  that the stance model hears arguing the speaker's side (listening.py). Not claim overlap: a short
+  on-topic point that no prepared claim covers is relevant.
+- Evidence: quotes in any quotation marks that stand word for word in the article, and close
+  paraphrases of article sentences; a "quote" that is not in the article costs a little.
+- Analysis: reasons, consequences, impacts and weighing in the speaker's own words. Quoted text
+  does not count, so a string of quotes read out earns little here.
+- Engagement: which of the opponent's points were answered, by listening to both speeches
+  (clash.py holds the rule; the round results use it too).
+- Structure: length for the time allowed, signposts, and a conclusion.
+
+Bottom cases (empty, spam, off-topic, verbatim copy of the article) are flagged and capped near the
+bottom of the scale. Text that is not English is flagged `not-english`: the judge reads English only.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 
 from .article import split_sentences
-from .pack import Motion
+from .clash import answered_points, case_points
+from .gate import topicality
+from .index import ArticleIndex, lc_first, norm_words, normalise_quote, other_side
+from .listening import Hearing, listen
+from .pack import Claim, Motion
 from .results import Criterion, SpeechScore
 from .speech import budget_words
 
-if TYPE_CHECKING:
-    from .core import Engine
-
 SIGNPOSTS = re.compile(
-    r"\b(first(ly)?|second(ly)?|third(ly)?|finally|because|therefore|so|thus|in conclusion|to sum up|moreover|"
-    r"however|for example|for instance|that is why|which means|this shows|in short|to close|overall)\b", re.I)
-REBUT_MARKERS = re.compile(
-    r"\b(they|opponents?|the other side|my friends?|claims?|said|says|argued?|wrong|fails?|misses?|ignores?)\b", re.I)
-DEBATE_WORDS = re.compile(r"\b(motion|this house|opponents?|the other side|debate|proposition|opposition|our side)\b", re.I)
-_WORD = re.compile(r"[A-Za-z0-9’']+")
-_QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
+    r"\b(first(ly)?|second(ly)?|third(ly)?|finally|in conclusion|to sum up|moreover|in closing|to close|"
+    r"however|for example|for instance|in short|overall|next|lastly|my (first|second|third|last) point)\b", re.I)
+CONCLUSION = re.compile(r"\b(in (conclusion|closing|short|the end)|to (close|conclude|sum up)|so (we|i) "
+                        r"(support|oppose|urge|ask)|that is why|for (these|those|all these) reasons|"
+                        r"(propose|oppose|support|reject) the motion|vote (pro|con|for|against))\b", re.I)
+# analysis, in the speaker's own words (quotes removed first)
+REASON = re.compile(r"\b(because|since|therefore|thus|hence|so that|that is why|this is why|which is why|"
+                    r"which means|that means|this means|means|meaning|as a result|leads? to|led to|results? in|"
+                    r"in turn|otherwise|unless|if\b.{3,80}\bthen|(would|will) (mean|lead|cause|make|leave|only)|"
+                    r"only way|proves?|shows? that)\b|^\W*(so|then|thus|hence)\b|, so\b", re.I)
+IMPACT = re.compile(r"\b(matters?|at stake|the impact|the cost of|would cost|risks? of|danger\w*|harms?|lives|"
+                    r"wars?|safer|gains?|throw (it |that )?away|lose|loses|lost|worse off|better off|millions)\b", re.I)
+WEIGHING = re.compile(r"\b(outweighs?|more important|most important|bigger|greater|worse than|better than|"
+                      r"rather than|more than|less than|compared (to|with)|even if|even though|on balance|"
+                      r"weigh\w*|the real question|far more|far less|matters more|the only)\b", re.I)
+OPPONENT_REF = re.compile(r"\b(my opponents?|the other side|opposition|proposition|they (said|say|claim|argue|"
+                          r"told us)|their (point|case|claim|argument)|you (said|say|claim|argue)|my friend)\b", re.I)
+DEBATE_WORDS = re.compile(r"\b(motion|this house|opponents?|the other side|debate|proposition|opposition|our side)\b",
+                          re.I)
 _PARA_REF = re.compile(r"\b(paragraph|para\.?|¶)\s*(\d+)", re.I)
+_WORD = re.compile(r"[A-Za-z0-9’']+")
+# quotation marks: opener -> closer
+_QUOTE_MARKS = {"“": "”", "„": "“", "«": "»", "‹": "›", "‘": "’", '"': '"', "'": "'"}
+_ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.|\[\.\.\.\]|\[…\])\s*")
+# a speech sentence this close to an article sentence (hybrid score) paraphrases it
+# (below it: ArgKP-style unrelated or generic sentences reach about 0.32 on the seed article)
+PARAPHRASE = 0.42
+# share of a speech's words on topic above which it counts as wholly on topic (transitions are words too)
+ON_TOPIC_FULL = 0.85
 
-WEIGHTS = {"relevance": 0.35, "evidence": 0.25, "engagement": 0.15, "structure": 0.25}
+WEIGHTS = {"relevance": 0.25, "evidence": 0.2, "analysis": 0.25, "engagement": 0.15, "structure": 0.15}
 
 
-def _norm_words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+@dataclass(frozen=True)
+class Quote:
+    """A quotation in a speech: its span (inside the marks) and whether the article has it."""
 
-
-def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    text: str
+    start: int
+    end: int
+    in_article: bool
 
 
 def copy_ratio(text: str, article_grams: set[tuple[str, ...]], n: int = 8) -> float:
     """Share of the speech's words that sit inside n-word runs copied from the article."""
-    words = _norm_words(text)
+    words = norm_words(text)
     if len(words) < n:
         return 0.0
     covered = np.zeros(len(words), dtype=bool)
@@ -53,7 +89,8 @@ def copy_ratio(text: str, article_grams: set[tuple[str, ...]], n: int = 8) -> fl
 
 
 def spam_reason(text: str) -> str | None:
-    words = _norm_words(text)
+    """Why a text is spam (repeated words or sentences, not words, a bare link), or None."""
+    words = norm_words(text)
     if not words:
         return "no words"
     if len(words) >= 12:
@@ -71,14 +108,79 @@ def spam_reason(text: str) -> str | None:
     return None
 
 
+def quote_in_article(index: ArticleIndex, quote: str) -> bool:
+    """True when a quoted passage stands in the article (an ellipsis may join verbatim pieces)."""
+    q = quote.strip().strip(" .,;:!?")
+    if index.in_article(q):
+        return True
+    pieces = [p.strip(" .,;:!?") for p in _ELLIPSIS.split(q) if p.strip(" .,;:!?")]
+    return len(pieces) > 1 and all(len(p) >= 8 and index.in_article(p) for p in pieces)
+
+
+def find_quotes(index: ArticleIndex, text: str) -> list[Quote]:
+    """Quotations in any quotation marks (“…”, "…", '…', ‘…’, «…»), apostrophes left alone."""
+    out: list[Quote] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        closer = _QUOTE_MARKS.get(ch)
+        if closer is None or (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "’'")) \
+                or i + 1 >= n or text[i + 1].isspace():
+            i += 1
+            continue
+        # candidate closing marks: not inside a word (an apostrophe has a letter after it)
+        cands = [j for j in range(i + 1, min(n, i + 800))
+                 if text[j] == closer and not text[j - 1].isspace() and (j + 1 >= n or not text[j + 1].isalnum())]
+        if not cands:
+            i += 1
+            continue
+        # the longest passage that stands in the article (a quote may hold quotes), else the first mark
+        chosen = next((j for j in reversed(cands) if quote_in_article(index, text[i + 1:j])), cands[0])
+        inner = text[i + 1:chosen]
+        if len(inner.strip()) >= 12 and len(inner.split()) >= 3:
+            out.append(Quote(inner, i + 1, chosen, quote_in_article(index, inner)))
+            i = chosen + 1
+        else:
+            i += 1
+    return out
+
+
+def other_script(text: str) -> bool:
+    """True when most of a text's letters are not Latin (Korean, Cyrillic, Arabic...)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in letters)
+    return len(letters) >= 4 and latin < 0.5 * len(letters)
+
+
+def not_english(index: ArticleIndex, text: str, motion: Motion) -> bool:
+    """True when a text is in another language or script (mostly non-Latin letters, or the gate's verdict)."""
+    return other_script(text) or topicality(index, text, motion.text).reason == "not_english"
+
+
+def _unquoted(text: str, quotes: list[Quote]) -> str:
+    """The speech with quoted passages blanked out (the speaker's own words)."""
+    chars = list(text)
+    for q in quotes:
+        chars[q.start:q.end] = " " * (q.end - q.start)
+    return "".join(chars)
+
+
 def _lin(x: float, lo: float, hi: float) -> float:
     return float(min(1.0, max(0.0, (x - lo) / (hi - lo))))
 
 
-def score_speech(eng: Engine, text: str, motion: Motion, side: str, opponent_text: str = "", seconds: int = 120,
-                 scale: tuple[float, float] = (0, 100)) -> SpeechScore:
-    from .core import MATCH_FLOOR, calibrate
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def score_speech(index: ArticleIndex, text: str, motion: Motion, side: str, opponent_text: str = "",
+                 seconds: int = 120, scale: tuple[float, float] = (0, 100)) -> SpeechScore:
+    """Judge one speech on `motion` from `side` (against `opponent_text`, when given) on `scale`."""
     if side not in ("pro", "con"):
         raise ValueError(f"side must be pro or con, not {side!r}")
     lo, hi = float(scale[0]), float(scale[1])
@@ -99,120 +201,159 @@ def score_speech(eng: Engine, text: str, motion: Motion, side: str, opponent_tex
         return result(zero, ["Say something: even three sentences with one reason and one quote from the article score.",
                              f"Aim for about {budget} words in {seconds} seconds."], ["empty"], cap=0.0)
 
+    if other_script(text) or (spam_reason(text) is None and not_english(index, text, motion)):
+        note = "not judged: the automatic judge reads English only"
+        crit = {k: Criterion(0.0, note) for k in WEIGHTS}
+        return result(crit, ["The automatic judge reads English only: give your speech in English to have it scored.",
+                             "A human judge in the round can still score this speech with /debate judge."],
+                      ["not-english"], cap=0.0)
+
     spam = spam_reason(text)
     if spam:
         crit = {k: Criterion(0.0, f"spam: {spam}") for k in WEIGHTS}
         return result(crit, ["Make an argument in full sentences: a claim, a reason, and evidence from the article.",
                              f"Aim for about {budget} words in {seconds} seconds, each point different."], ["spam"], cap=0.03)
 
-    words = _norm_words(text)
+    words = norm_words(text)
     n_words = len(words)
-    spans = split_sentences(text) or [(0, len(text))]
-    sents = [text[s:e] for s, e in spans]
     flags: list[str] = []
-    tips: list[str] = []
-
-    # ------------------------------------------------------------ matching every sentence
-    idx = eng.claim_index
-    claims = eng.claims
-    motion_mask = np.array([c.motion == motion.id for c in claims])
-    sent_best_any = []
-    sent_best_motion: list[tuple[int, float]] = []
-    matched_claim_ids: set[str] = set()
-    for s in sents:
-        sc = idx.scores(s)
-        sent_best_any.append(float(sc.max()) if len(sc) else 0.0)
-        ms = np.where(motion_mask, sc, -1.0)
-        j = int(ms.argmax())
-        sent_best_motion.append((j, float(ms[j])))
-        if ms[j] >= MATCH_FLOOR:
-            matched_claim_ids.add(claims[j].id)
-    cal_any = [calibrate(x) for x in sent_best_any]
-    cal_motion = [calibrate(x) for _, x in sent_best_motion]
-    whole = idx.scores(text)
-    whole_motion = float(np.where(motion_mask, whole, -1.0).max())
+    hearing = listen(index, text, motion.id, side)
+    points = hearing.points
+    case = case_points(hearing)
+    quotes = find_quotes(index, text)
+    own_words = _unquoted(text, quotes)
 
     # ------------------------------------------------------------ relevance
-    relevant = [i for i, c in enumerate(cal_motion) if c >= 0.5]
-    own = sum(1 for i in relevant if claims[sent_best_motion[i][0]].side == side)
-    rebut_other = sum(1 for i in relevant if claims[sent_best_motion[i][0]].side != side and REBUT_MARKERS.search(sents[i]))
-    side_frac = (own + 0.5 * rebut_other) / len(relevant) if relevant else 0.0
-    topical = min(1.0, 1.25 * float(np.mean(cal_motion)) + 0.3 * calibrate(whole_motion))
-    relevance = 0.65 * topical + 0.35 * side_frac
-    nothing_on_topic = max(cal_any + [calibrate(float(whole.max()))]) < 0.3
-    # a vague speech that at least addresses the debate is "generic", not off-topic
+    def mass(p) -> float:
+        return max(1.0, len(_WORD.findall(p.span)))
+
+    total_mass = sum(mass(p) for p in points) or 1.0
+    on = [p for p in points if p.kind != "off_topic"]
+    on_mass = sum(mass(p) for p in on)
+    whole = topicality(index, text, motion.text)
+    topical = min(1.0, max(on_mass / total_mass / ON_TOPIC_FULL, 0.8 * whole.score if whole.on_topic else 0.0))
+
+    def for_side(p) -> float:
+        if p.stance == side:
+            return 1.0
+        if p.kind == "attack":  # taking on the other side's claim (the stance may read the claim itself)
+            return 0.8
+        if p.kind == "own":
+            return 0.5
+        return 0.0
+
+    side_share = sum(mass(p) * for_side(p) for p in on) / on_mass if on_mass else 0.0
+    relevance = topical * (0.45 + 0.55 * side_share)
+    nothing_on_topic = not on and not whole.on_topic
     off_topic = nothing_on_topic and not DEBATE_WORDS.search(text)
-    if nothing_on_topic and not off_topic:
-        relevance = min(relevance, 0.2)
-        rel_reason = "generic: it addresses the motion but makes no point the article's debate is about"
-    elif off_topic:
+    stance_word = "for" if side == "pro" else "against"
+    if off_topic:
         flags.append("off-topic")
-        rel_reason = "off-topic: nothing in the speech is about the article or the motion"
         relevance = min(relevance, 0.05)
-    if not nothing_on_topic:
-        stance_word = "for" if side == "pro" else "against"
-        rel_reason = (f"{len(relevant)} of {len(sents)} sentences are about the motion; "
-                      f"{own} argue {stance_word} it" + (f", {rebut_other} answer the other side" if rebut_other else ""))
-        if relevant and own == 0 and rebut_other == 0:
+        rel_reason = "off-topic: nothing in the speech is about the article or the motion"
+    elif nothing_on_topic:
+        relevance = min(max(relevance, 0.15), 0.2)
+        rel_reason = "generic: it addresses the motion but makes no point the article's debate is about"
+    else:
+        argued = sum(1 for p in on if for_side(p) >= 0.8)
+        rel_reason = (f"{len(on)} of {_plural(len(points), 'point')} are about the motion; "
+                      f"{argued} argue {stance_word} it")
+        if on and argued == 0:
             rel_reason += " (the points made support the other side)"
 
     # ------------------------------------------------------------ evidence
-    copied = copy_ratio(text, eng._article_grams)
-    quotes = [q for q in _QUOTED.findall(text)]
-    verbatim = [q for q in quotes if _in_article(eng, q)]
+    copied = copy_ratio(text, index.article_grams)
+    verbatim = [q for q in quotes if q.in_article]
+    opp_norm = normalise_quote(opponent_text) if has_opp else ""
+    # quoting the opponent is engagement, not evidence: neither credited nor charged here
+    bad_quotes = [q for q in quotes if not q.in_article and normalise_quote(q.text).strip(" .,;:!?") not in opp_norm]
+    quoted_norm = [normalise_quote(q.text).strip(" .,;:!?") for q in verbatim]
     para_refs = {int(m.group(2)) for m in _PARA_REF.finditer(text)}
-    para_refs = {p for p in para_refs if 0 <= p < len(eng.article.paragraphs)}
-    sidx = eng.sentence_index
-    supported: dict[int, float] = {}
-    for s in sents:
-        sc = sidx.scores(s)
+    para_refs = {p for p in para_refs if 0 <= p < len(index.article.paragraphs)}
+    sidx = index.sentence_index
+    by_key = {str(s.index): s for s in index.body}
+    quoted_sents: set[str] = set()
+    for qn in quoted_norm:
+        for s in index.body:
+            if qn and qn[:60] in normalise_quote(s.text):
+                quoted_sents.add(str(s.index))
+    paraphrased: dict[str, float] = {}
+    for p in on:
+        span = own_words[p.start:p.end]
+        if len(_WORD.findall(span)) < 4:
+            continue
+        sc = sidx.scores(span)
         j = int(sc.argmax())
-        if sc[j] >= 0.42:
-            key = int(sidx.uniq[j])
-            supported[key] = max(supported.get(key, 0.0), float(sc[j]))
-    paras = sorted({eng.article.sentences[k].paragraph for k in supported})
-    evidence = min(1.0, 0.3 * len(verbatim) + 0.2 * len(supported) + 0.1 * min(len(para_refs), 3))
-    ev_reason = (f"{len(supported)} point{'s' if len(supported) != 1 else ''} tied to article sentences"
-                 + (f" (paragraphs {', '.join(map(str, paras[:6]))})" if paras else "")
-                 + f", {len(verbatim)} verbatim quote{'s' if len(verbatim) != 1 else ''}")
-    bad_quotes = [q for q in quotes if not _in_article(eng, q) and len(q.split()) >= 4]
+        key = str(sidx.uniq[j])
+        if sc[j] >= PARAPHRASE and key not in quoted_sents:
+            paraphrased[key] = max(paraphrased.get(key, 0.0), float(sc[j]))
+    distinct_quotes = len(set(quoted_norm))
+    units = distinct_quotes + 0.7 * len(paraphrased) + 0.2 * min(len(para_refs), 3)
+    evidence = 1.0 - 0.5 ** units
+    evidence = max(0.0, evidence - 0.08 * len(bad_quotes))
+    paras = sorted({by_key[k].paragraph for k in paraphrased if k in by_key})
+    ev_reason = (f"{_plural(distinct_quotes, 'verbatim quote')} from the article, "
+                 f"{_plural(len(paraphrased), 'close paraphrase')} of article sentences"
+                 + (f" (paragraphs {', '.join(map(str, paras[:6]))})" if paras else ""))
     if bad_quotes:
-        ev_reason += f"; {len(bad_quotes)} quote{'s' if len(bad_quotes) > 1 else ''} not found in the article"
-        evidence = max(0.0, evidence - 0.15 * len(bad_quotes))
+        ev_reason += f"; {_plural(len(bad_quotes), 'quote')} not found in the article"
     copy_paste = copied >= 0.6 and n_words >= 15
     if copy_paste:
         flags.append("copy-paste")
         evidence = min(evidence, 0.1)
         ev_reason = f"copy-paste: {copied:.0%} of the speech is copied word for word from the article, not argued"
 
-    # ------------------------------------------------------------ engagement
-    opp_claims: list = []
-    if has_opp:
-        opp_sents = [opponent_text[s:e] for s, e in split_sentences(opponent_text)] or [opponent_text]
-        for s in opp_sents:
-            sc = idx.scores(s)
-            j = int(sc.argmax())
-            if sc[j] >= MATCH_FLOOR and claims[j].id not in {c.id for c in opp_claims}:
-                opp_claims.append(claims[j])
-        from .matcher import embed
+    # ------------------------------------------------------------ analysis (own words only)
+    # the speaker's own words: no quotes, no restating the motion
+    argued = re.sub(re.escape(motion.text), " ", own_words, flags=re.I)
+    own_sents = [argued[s:e] for s, e in split_sentences(argued)] or [argued]
+    own_sents = [s for s in own_sents if len(_WORD.findall(s)) >= 4]
+    on_spans = [(p.start, p.end) for p in on]
 
-        sv = embed(sents)
-        ov = embed(opp_sents)
-        direct = float((sv @ ov.T).max()) if len(sv) and len(ov) else 0.0
-        addressed = []
-        for c in opp_claims:
-            answer_ids = {a.id for a in eng.pack.answers(c.id)} | {c.id}
-            if answer_ids & matched_claim_ids:
-                addressed.append(c)
-        markers = len(re.findall(r"\b(my opponents?|the other side|they (said|say|claim|argue)|their (point|case|claim))\b", text, re.I))
-        if opp_claims:
-            engagement = 0.75 * len(addressed) / len(opp_claims) + 0.15 * min(1, markers) + 0.1 * _lin(direct, 0.5, 0.8)
+    def on_topic_at(s: str) -> bool:
+        at = argued.find(s)
+        return any(a < at + len(s) and at < b for a, b in on_spans)
+
+    own_sents = [s for s in own_sents if on_topic_at(s)]
+    reasoned = [s for s in own_sents if REASON.search(s)]
+    impacts = [s for s in own_sents if IMPACT.search(s)]
+    weighing = [s for s in own_sents if WEIGHING.search(s)]
+    quoted_words = sum(len(_WORD.findall(q.text)) for q in quotes)
+    quote_share = quoted_words / max(1, n_words)
+    if own_sents:
+        # per sentence: a reason or consequence, weighing, an impact; then how dense and how much
+        values = [min(1.0, 0.6 * bool(REASON.search(s)) + 0.5 * bool(WEIGHING.search(s)) + 0.3 * bool(IMPACT.search(s)))
+                  for s in own_sents]
+        analysis = 0.5 * min(1.0, float(np.mean(values)) / 0.45) + 0.5 * min(1.0, sum(values) / 3)
+    else:
+        analysis = 0.0
+    analysis *= 1.0 - max(0.0, quote_share - 0.35) * 1.3
+    analysis = max(0.0, min(1.0, analysis))
+    an_reason = (f"{len(reasoned)} of {_plural(len(own_sents), 'sentence')} in the speaker's own words give a "
+                 f"reason or consequence; {len(weighing)} weigh or compare, {_plural(len(impacts), 'impact')}")
+    if quote_share > 0.35:
+        an_reason += f"; {quote_share:.0%} of the words are quotes read out"
+    if copy_paste:
+        analysis = min(analysis, 0.1)
+
+    # ------------------------------------------------------------ engagement (by listening)
+    pairs: list = []
+    opp_hearing: Hearing | None = None
+    if has_opp:
+        opp_hearing = listen(index, opponent_text, motion.id, other_side(side))
+        pairs = answered_points(index, opp_hearing, hearing)
+        refs = len(OPPONENT_REF.findall(own_words))
+        if pairs:
+            total_w = sum(p.weight for p, _ in pairs) or 1.0
+            got = sum(p.weight for p, q in pairs if q is not None)
+            engagement = 0.85 * got / total_w + 0.15 * min(1, refs)
+            n_ans = sum(1 for _, q in pairs if q is not None)
+            eng_reason = f"answers {n_ans} of the {_plural(len(pairs), 'point')} the opponent made"
         else:
-            engagement = 0.6 * _lin(direct, 0.45, 0.8) + 0.4 * min(1, markers)
-        eng_reason = (f"answers {len(addressed)} of the {len(opp_claims)} points the opponent made" if opp_claims
-                      else "the opponent made no point the article covers; judged on direct response")
-        if markers:
-            eng_reason += f"; refers to the opponent {markers} time{'s' if markers > 1 else ''}"
+            engagement = 0.5 * min(1, refs) + (0.3 if case else 0.0)
+            eng_reason = "the opponent made no point on the motion to answer; judged on direct response"
+        if refs:
+            eng_reason += f"; refers to the opponent {refs} time{'s' if refs > 1 else ''}"
     else:
         engagement = 0.5
         eng_reason = "no opponent speech to answer (not counted in the total)"
@@ -222,62 +363,34 @@ def score_speech(eng: Engine, text: str, motion: Motion, side: str, opponent_tex
     # ------------------------------------------------------------ structure
     ratio = n_words / budget
     if ratio < 0.7:
-        length = _lin(ratio, 0.08, 0.7)
+        length = _lin(ratio, 0.05, 0.7)
     elif ratio <= 1.15:
         length = 1.0
     else:
         length = max(0.0, 1 - (ratio - 1.15) / 0.85)
     signposts = len(SIGNPOSTS.findall(text))
-    structure = 0.55 * length + 0.3 * min(1.0, signposts / 3) + 0.15 * min(1.0, len(sents) / 4)
+    n_sents = len(split_sentences(text)) or 1
+    ends = bool(CONCLUSION.search(text[-max(200, len(text) // 4):]))
+    structure = 0.55 * length + 0.25 * min(1.0, signposts / 3) + 0.1 * min(1.0, n_sents / 4) + 0.1 * ends
+    if n_words < 60:  # a short speech needs no roadmap: judge it on length and a clear end
+        structure = max(structure, 0.55 * length + 0.2 + 0.1 * ends)
     st_reason = (f"{n_words} words for a {seconds}-second speech (about {budget} fit); "
-                 f"{signposts} signpost{'s' if signposts != 1 else ''}, {len(sents)} sentence{'s' if len(sents) != 1 else ''}")
+                 f"{_plural(signposts, 'signpost')}, {_plural(n_sents, 'sentence')}"
+                 + ("; ends with a conclusion" if ends else ""))
     if copy_paste:
         structure = min(structure, 0.2)
 
     crit = {
         "relevance": Criterion(round(relevance, 3), rel_reason),
         "evidence": Criterion(round(evidence, 3), ev_reason),
+        "analysis": Criterion(round(analysis, 3), an_reason),
         "engagement": Criterion(round(engagement, 3), eng_reason),
-        "structure": Criterion(round(structure, 3), st_reason),
+        "structure": Criterion(round(min(1.0, structure), 3), st_reason),
     }
 
     # ------------------------------------------------------------ tips
-    own_claims = eng.pack.claims_for(motion.id, side)
-    fresh = [c for c in own_claims if c.id not in matched_claim_ids] or own_claims
-    if copy_paste:
-        tips.append("Don't read the article out: make the argument in your own words and quote only the one line that proves it.")
-    if off_topic:
-        tips.append(f"Stay on the motion “{motion.text}”: for example, argue that {_lc(fresh[0].text)}")
-    order = sorted((k for k in crit if has_opp or k != "engagement"), key=lambda k: crit[k].score)
-    for k in order:
-        if len(tips) >= 3 or crit[k].score >= 0.85:
-            continue
-        if k == "relevance" and not off_topic:
-            if relevant and own == 0 and rebut_other == 0:
-                tips.append(f"Your points help the other side; argue your own: {_lc(fresh[0].text)}")
-            else:
-                tips.append(f"Tie every point to the motion; a strong one you didn't use: {_lc(fresh[0].text)}")
-        elif k == "evidence" and not copy_paste:
-            c = fresh[0]
-            ev = c.evidence[0]
-            tips.append(f"Back your point with the article, e.g. quote “{ev.quote}” (paragraph {ev.paragraph}).")
-        elif k == "engagement" and has_opp and not copy_paste:
-            missed = [c for c in opp_claims if not ({a.id for a in eng.pack.answers(c.id)} | {c.id}) & matched_claim_ids]
-            if missed and eng.pack.answers(missed[0].id):
-                ans = eng.pack.answers(missed[0].id)[0]
-                tips.append(f"Answer their point that {_lc(missed[0].text)} The article gives you: {_lc(ans.text)}")
-            else:
-                tips.append("Name the opponent's strongest point and say why it fails before adding your own.")
-        elif k == "structure":
-            if ratio < 0.7:
-                tips.append(f"Use your time: {n_words} words of about {budget}; add a point with a reason and a quote.")
-            elif ratio > 1.15:
-                tips.append(f"Cut to about {budget} words so you finish within {seconds} seconds.")
-            else:
-                tips.append("Signpost your case: 'First…, Second…, Finally…', and end with why your side wins.")
-    if len(tips) < 2:
-        tips.append("Finish with a one-line summary of why your side wins the debate.")
-
+    tips = _tips(index, motion, side, text, crit, hearing, pairs, quoted_norm, has_opp, off_topic, copy_paste,
+                 n_words, budget, seconds, ratio)
     cap = None
     if off_topic:
         cap = 0.04
@@ -286,12 +399,91 @@ def score_speech(eng: Engine, text: str, motion: Motion, side: str, opponent_tex
     return result(crit, tips, flags, cap=cap)
 
 
-def _lc(s: str) -> str:
-    from .speech import lc_first
+def _fresh_claims(index: ArticleIndex, motion: Motion, side: str, hearing: Hearing) -> list[Claim]:
+    """The speaker's own side's claims on this motion that the speech has not made yet."""
+    made = {p.claim_id for p in hearing.points if p.claim_id}
+    made |= {m.claim_id for m in hearing.claims if m.mentioned and m.claim_id}
+    own = index.pack.claims_for(motion.id, side)
+    return [c for c in own if c.id not in made]
 
-    return lc_first(s)
 
+def _tips(index: ArticleIndex, motion: Motion, side: str, text: str, crit: dict[str, Criterion], hearing: Hearing,
+          pairs: list, quoted_norm: list[str], has_opp: bool, off_topic: bool, copy_paste: bool, n_words: int,
+          budget: int, seconds: int, ratio: float) -> list[str]:
+    """Two or three concrete tips: never a quote already used, never the other side's point."""
+    names = index.names
+    text_norm = normalise_quote(text)
+    fresh = _fresh_claims(index, motion, side, hearing)
 
-def _in_article(eng: Engine, quote: str) -> bool:
-    q = re.sub(r"\s+", " ", quote.replace("’", "'").replace("‘", "'")).strip().rstrip(".,;").lower()
-    return len(q) >= 8 and q in eng._article_norm
+    def unused_quote(c: Claim):
+        for e in c.evidence:
+            q = normalise_quote(e.quote).strip(" .,;:!?")
+            if q[:60] not in text_norm and not any(q[:40] in u or u[:40] in q for u in quoted_norm):
+                return e
+        return None
+
+    tips: list[str] = []
+    if copy_paste:
+        tips.append("Don't read the article out: make the argument in your own words and quote only the one line "
+                    "that proves it.")
+    if off_topic:
+        example = f": for example, argue that {lc_first(fresh[0].text, names)}" if fresh else ""
+        tips.append(f"Stay on the motion “{motion.text}”{example}")
+    order = sorted((k for k in crit if has_opp or k != "engagement"), key=lambda k: crit[k].score)
+    for k in order:
+        if len(tips) >= 3 or crit[k].score >= 0.85:
+            continue
+        if k == "relevance" and not off_topic:
+            if fresh and "support the other side" in crit[k].reason:
+                tips.append(f"Your points help the other side; argue your own, e.g. {lc_first(fresh[0].text, names)}")
+            elif fresh:
+                tips.append(f"Tie every point to the motion; a point for your side you didn't make: "
+                            f"{lc_first(fresh[0].text, names)}")
+            else:
+                tips.append("Tie every point to the motion: say in one line how it shows your side is right.")
+        elif k == "evidence" and not copy_paste:
+            pick = next(((c, e) for c in fresh for e in [unused_quote(c)] if e is not None), None)
+            if pick is None:  # every fresh claim's quotes are used: any own-side quote not yet used
+                pick = next(((c, e) for c in index.pack.claims_for(motion.id, side) for e in [unused_quote(c)]
+                             if e is not None), None)
+            if pick:
+                c, e = pick
+                tips.append(f"Back your point with the article, e.g. quote “{e.quote}” (paragraph {e.paragraph}).")
+            else:
+                tips.append("Quote the article word for word for each point, with its paragraph number.")
+        elif k == "analysis" and not copy_paste:
+            tips.append("Explain, don't just assert or quote: after each point say why it is true ('because…'), "
+                        "what follows ('which means…'), and why it outweighs their case.")
+        elif k == "engagement" and has_opp and not copy_paste:
+            missed = [p for p, q in pairs if q is None]
+            missed.sort(key=lambda p: -p.weight)
+            tip = None
+            for p in missed:
+                replies = [c for c in index.pack.answers(p.claim_id) if c.motion == motion.id and c.side == side] \
+                    if p.claim_id and p.kind == "own" else []
+                if replies:
+                    tip = (f"Answer their point “{_short(p.span)}”; the article gives your side: "
+                           f"{lc_first(replies[0].text, names)}")
+                else:
+                    tip = f"Answer their point “{_short(p.span)}”: say why it is wrong or why it matters less."
+                break
+            tips.append(tip or "Name the opponent's strongest point and say why it fails before adding your own.")
+        elif k == "structure":
+            if ratio < 0.7:
+                tips.append(f"Use your time: {n_words} words of about {budget}; add a point with a reason and a quote.")
+            elif ratio > 1.15:
+                tips.append(f"Cut to about {budget} words so you finish within {seconds} seconds.")
+            else:
+                tips.append("Signpost your case: 'First…, Second…, Finally…', and end with why your side wins.")
+    extra = []
+    if "ends with a conclusion" not in crit["structure"].reason:
+        extra.append("Finish with a one-line summary of why your side wins the debate.")
+    if fresh:
+        extra.append(f"A further point for your side, if you have time: {lc_first(fresh[0].text, names)}")
+    extra.append("Rank your points: lead with the one that outweighs the rest, and say why it does.")
+    for t in extra:
+        if len(tips) >= 2:
+            break
+        if t not in tips:
+            tips.append(t)
+    return tips

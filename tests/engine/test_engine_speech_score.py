@@ -32,7 +32,7 @@ def test_scoring_order(engine, copy_paste):
     assert s["good"].total >= 60
     for r in s.values():
         assert 2 <= len(r.tips) <= 3
-        assert set(r.criteria) == {"relevance", "evidence", "engagement", "structure"}
+        assert set(r.criteria) == {"relevance", "evidence", "analysis", "engagement", "structure"}
         assert all(0 <= c.score <= 1 and c.reason for c in r.criteria.values())
 
 

@@ -1,0 +1,176 @@
+"""The clash of a round: which points of each side stood unanswered, and which the other side answered.
+
+A point is what listening hears (listening.py). An opponent's point counts as answered by a later
+point of the other side when that point
+- takes on the same pack claim from the other direction (attacks it, or defends the claim it attacked);
+- is one of the pack's answers to it (`pack.answers`, either direction); or
+- says something close in meaning (the encoder's cosine) with the opposite stance toward the motion.
+
+The judge's engagement criterion (scoring.py) and the round results use the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .index import ArticleIndex, other_side
+from .listening import Hearing, Point, listen
+from .matcher import embed, encode_query, encoder_available
+
+# two points this close in meaning (fine-tuned encoder cosine) are about the same thing
+CLOSE = 0.55
+# the same, for WordLlama vectors when the encoder files are absent
+CLOSE_WORDLLAMA = 0.6
+# points lighter than this are asides, not points of the case
+MIN_WEIGHT = 0.15
+
+
+@dataclass(frozen=True)
+class ClashPoint:
+    """One point of a side's case, and what answered it (None when it stood)."""
+
+    side: str
+    span: str
+    claim_id: str | None
+    weight: float
+    speech: int  # index of the speech it was made in
+    answered_by: str | None = None  # the other side's words that answered it
+    answered_in: int | None = None  # index of that speech
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"side": self.side, "span": self.span, "claim_id": self.claim_id, "weight": round(self.weight, 3),
+                "speech": self.speech, "answered_by": self.answered_by, "answered_in": self.answered_in}
+
+
+@dataclass(frozen=True)
+class Clash:
+    """The weighed clash of a round."""
+
+    stood: dict[str, list[ClashPoint]]  # side -> its points nobody answered, heaviest first
+    answered: dict[str, list[ClashPoint]]  # side -> its points the other side answered
+    standing: dict[str, float] = field(default_factory=dict)  # side -> weight of its points that stood
+    leader: str | None = None  # the side whose standing case weighs more (None: even)
+    reason: str = ""  # one paragraph, in plain words
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"stood": {s: [p.to_dict() for p in v] for s, v in self.stood.items()},
+                "answered": {s: [p.to_dict() for p in v] for s, v in self.answered.items()},
+                "standing": {s: round(w, 3) for s, w in self.standing.items()},
+                "leader": self.leader, "reason": self.reason}
+
+
+def _vectors(texts: Sequence[str]) -> np.ndarray:
+    """Unit vectors for closeness in meaning (the fine-tuned encoder, else WordLlama)."""
+    if not texts:
+        return np.zeros((0, 1))
+    if encoder_available():
+        return np.stack([encode_query(t) for t in texts])
+    v = embed(list(texts))
+    return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
+
+
+def case_points(hearing: Hearing) -> list[Point]:
+    """The points of a hearing that make a case (on topic and not asides)."""
+    return [p for p in hearing.points if p.kind != "off_topic" and p.weight >= MIN_WEIGHT]
+
+
+def answers(index: ArticleIndex, said: Point, reply: Point, closeness: float) -> bool:
+    """True when `reply` (the other side's point) answers `said`; `closeness` is their cosine."""
+    if said.claim_id and reply.claim_id:
+        if said.claim_id == reply.claim_id and {said.kind, reply.kind} == {"own", "attack"}:
+            return True
+        if said.kind == "own" and reply.kind == "own":
+            if reply.claim_id in {c.id for c in index.pack.answers(said.claim_id)}:
+                return True
+            if said.claim_id in {c.id for c in index.pack.answers(reply.claim_id)}:
+                return True
+    threshold = CLOSE if encoder_available() else CLOSE_WORDLLAMA
+    opposed = said.stance is not None and reply.stance is not None and said.stance != reply.stance
+    return opposed and closeness >= threshold
+
+
+def answered_points(index: ArticleIndex, heard: Hearing, reply: Hearing) -> list[tuple[Point, Point | None]]:
+    """Each case point of `heard` with the point of `reply` that answers it (None when unanswered)."""
+    said = case_points(heard)
+    replies = case_points(reply)
+    if not said:
+        return []
+    sv, rv = _vectors([p.span for p in said]), _vectors([p.span for p in replies])
+    cos = sv @ rv.T if len(replies) else np.zeros((len(said), 0))
+    out: list[tuple[Point, Point | None]] = []
+    for i, p in enumerate(said):
+        hits = [j for j, q in enumerate(replies) if answers(index, p, q, float(cos[i, j]))]
+        out.append((p, replies[max(hits, key=lambda j: cos[i, j])] if hits else None))
+    return out
+
+
+def _quote(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= limit else text[:limit].rsplit(' ', 1)[0] + '…'}”"
+
+
+def _side_name(side: str) -> str:
+    return {"pro": "Pro", "con": "Con"}.get(side, side.title())
+
+
+def weigh_clash(index: ArticleIndex, motion_id: str, speeches: Sequence[tuple[str, str]]) -> Clash:
+    """Weigh a round's clash from its speeches in speaking order, each (side "pro"|"con", text)."""
+    hearings = [(side, listen(index, text, motion_id, side)) for side, text in speeches]
+    sides = ["pro", "con"]
+    made: dict[str, list[ClashPoint]] = {s: [] for s in sides}
+    seen: dict[str, set[str]] = {s: set() for s in sides}
+    for k, (side, hearing) in enumerate(hearings):
+        # the other side's later speeches, heard together as one reply
+        later = [h for j, (s, h) in enumerate(hearings) if j > k and s == other_side(side)]
+        reply_points = [p for h in later for p in case_points(h)]
+        where = {id(p): j for j, (s, h) in enumerate(hearings) if j > k and s == other_side(side)
+                 for p in case_points(h)}
+        pairs = answered_points(index, hearing, Hearing(reply_points, side=other_side(side)))
+        for p, q in pairs:
+            key = p.claim_id or " ".join(p.span.lower().split())
+            if key in seen[side]:
+                continue  # the same point made again: weighed once
+            seen[side].add(key)
+            made[side].append(ClashPoint(side, p.span, p.claim_id, p.weight, k,
+                                         q.span if q else None, where.get(id(q)) if q else None))
+    stood = {s: sorted((p for p in made[s] if p.answered_by is None), key=lambda p: -p.weight) for s in sides}
+    answered = {s: sorted((p for p in made[s] if p.answered_by is not None), key=lambda p: -p.weight)
+                for s in sides}
+    standing = {s: sum(p.weight for p in stood[s]) for s in sides}
+    leader = None
+    if abs(standing["pro"] - standing["con"]) >= 0.1:
+        leader = max(sides, key=lambda s: standing[s])
+    return Clash(stood, answered, standing, leader, _reason(stood, answered, standing, leader))
+
+
+def _reason(stood: dict[str, list[ClashPoint]], answered: dict[str, list[ClashPoint]], standing: dict[str, float],
+            leader: str | None) -> str:
+    """One paragraph weighing the clash."""
+    parts: list[str] = []
+    for s in ("pro", "con"):
+        name, other = _side_name(s), _side_name(other_side(s))
+        if not stood[s] and not answered[s]:
+            parts.append(f"{name} made no point on the motion.")
+            continue
+        bits = []
+        if stood[s]:
+            n = len(stood[s])
+            bits.append(f"{n} point{'s' if n != 1 else ''} stood unanswered (the strongest: {_quote(stood[s][0].span)})")
+        if answered[s]:
+            p = answered[s][0]
+            n = len(answered[s])
+            bits.append(f"{other} answered {n} (e.g. {_quote(p.span, 60)} with {_quote(p.answered_by or '', 60)})")
+        parts.append(f"{name}: " + "; ".join(bits) + ".")
+    if leader is None:
+        parts.append("On the clash the sides were even: neither kept clearly more of its case standing.")
+    else:
+        lo = other_side(leader)
+        parts.append(f"On the clash {_side_name(leader)} came out ahead: more of its case stood "
+                     f"({standing[leader]:.1f} against {standing[lo]:.1f} by weight)"
+                     + (f", and it answered {len(answered[lo])} of {_side_name(lo)}'s points." if answered[lo] else "."))
+    return " ".join(parts)
