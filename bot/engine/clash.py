@@ -11,6 +11,7 @@ The judge's engagement criterion (scoring.py) and the round results use the same
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from .index import ArticleIndex, other_side
 from .listening import Hearing, Point, listen
-from .matcher import embed, encode_query, encoder_available
+from .matcher import embed, encode_query, encoder_available, tokenize
 
 # two points this close in meaning (fine-tuned encoder cosine) are about the same thing
 CLOSE = 0.55
@@ -26,6 +27,13 @@ CLOSE = 0.55
 CLOSE_WORDLLAMA = 0.6
 # points lighter than this are asides, not points of the case
 MIN_WEIGHT = 0.15
+# a point needs this many content words of its own (outside quotes and the motion's words) to be a point
+# of the case: "The article: “…” (paragraph 3)" backs the point before it, "You said: “…”" is the other
+# side's point, and "We are proud to propose: <the motion>" is no point at all
+MIN_OWN_WORDS = 3
+# words that frame a point rather than make it (stems, as `tokenize` gives them)
+_FRAMING = frozenset({"first", "second", "third", "fourth", "fifth", "final", "last", "next", "oppon", "said", "say",
+                      "claim", "argu", "point", "stand", "articl", "paragraph", "side", "answer", "repli", "let", "us"})
 
 
 @dataclass(frozen=True)
@@ -74,9 +82,50 @@ def _vectors(texts: Sequence[str]) -> np.ndarray:
     return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
 
 
-def case_points(hearing: Hearing) -> list[Point]:
-    """The points of a hearing that make a case (on topic and not asides)."""
-    return [p for p in hearing.points if p.kind != "off_topic" and p.weight >= MIN_WEIGHT]
+def quoted_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of `text` inside quotation marks (curly, straight, single, guillemets; nested too).
+
+    An apostrophe (a letter on both sides, or a word's last letter before it) is not a quotation mark."""
+    out: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    pairs = {"“": "”", "«": "»", "‹": "›", "‘": "’", "„": "“"}
+    n = len(text)
+    for i, ch in enumerate(text):
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < n else " "
+        if stack and ch == stack[-1][0] and not prev.isspace() and not (ch in "’'" and nxt.isalnum()):
+            _, start = stack.pop()
+            if not stack:
+                out.append((start, i + 1))
+            continue
+        if ch in pairs and not (ch == "‘" and prev.isalnum()) and not nxt.isspace():
+            stack.append((pairs[ch], i))
+        elif ch in "\"'" and not prev.isalnum() and prev not in "’'" and not nxt.isspace():
+            stack.append((ch, i))
+    if stack:  # an unclosed quotation runs to the end
+        out.append((stack[0][1], n))
+    return out
+
+
+def own_words(text: str, start: int, end: int, quoted: Sequence[tuple[int, int]],
+              motion_text: str | None = None) -> str:
+    """The words of text[start:end] outside quotation marks and without the motion's wording."""
+    chars = list(text[start:end])
+    for a, b in quoted:
+        for k in range(max(a, start), min(b, end)):
+            chars[k - start] = " "
+    out = "".join(chars)
+    if motion_text:
+        out = re.sub(re.escape(motion_text.rstrip(".")), " ", out, flags=re.I)
+    return out
+
+
+def case_points(hearing: Hearing, text: str, motion_text: str | None = None) -> list[Point]:
+    """The points of a hearing of `text` that make a case: on topic, not asides, not only quotes or the motion."""
+    quoted = quoted_ranges(text)
+    return [p for p in hearing.points if p.kind != "off_topic" and p.weight >= MIN_WEIGHT
+            and sum(1 for w in tokenize(own_words(text, p.start, p.end, quoted, motion_text))
+                    if w not in _FRAMING and not w.isdigit()) >= MIN_OWN_WORDS]
 
 
 def answers(index: ArticleIndex, said: Point, reply: Point, closeness: float) -> bool:
@@ -94,10 +143,8 @@ def answers(index: ArticleIndex, said: Point, reply: Point, closeness: float) ->
     return opposed and closeness >= threshold
 
 
-def answered_points(index: ArticleIndex, heard: Hearing, reply: Hearing) -> list[tuple[Point, Point | None]]:
-    """Each case point of `heard` with the point of `reply` that answers it (None when unanswered)."""
-    said = case_points(heard)
-    replies = case_points(reply)
+def answered_points(index: ArticleIndex, said: Sequence[Point], replies: Sequence[Point]) -> list[tuple[Point, Point | None]]:
+    """Each of the points `said` with the point of `replies` (the other side's) that answers it, or None."""
     if not said:
         return []
     sv, rv = _vectors([p.span for p in said]), _vectors([p.span for p in replies])
@@ -121,16 +168,22 @@ def _side_name(side: str) -> str:
 def weigh_clash(index: ArticleIndex, motion_id: str, speeches: Sequence[tuple[str, str]]) -> Clash:
     """Weigh a round's clash from its speeches in speaking order, each (side "pro"|"con", text)."""
     hearings = [(side, listen(index, text, motion_id, side)) for side, text in speeches]
+    motion = index.motion(motion_id)
+    motion_text = motion.text if motion else None
+    cases = [case_points(h, text, motion_text) for (_, h), (_, text) in zip(hearings, speeches, strict=True)]
     sides = ["pro", "con"]
     made: dict[str, list[ClashPoint]] = {s: [] for s in sides}
     seen: dict[str, set[str]] = {s: set() for s in sides}
-    for k, (side, hearing) in enumerate(hearings):
+    for k, (side, _) in enumerate(hearings):
         # the other side's later speeches, heard together as one reply
-        later = [h for j, (s, h) in enumerate(hearings) if j > k and s == other_side(side)]
-        reply_points = [p for h in later for p in case_points(h)]
-        where = {id(p): j for j, (s, h) in enumerate(hearings) if j > k and s == other_side(side)
-                 for p in case_points(h)}
-        pairs = answered_points(index, hearing, Hearing(reply_points, side=other_side(side)))
+        later = [j for j, (s, _) in enumerate(hearings) if j > k and s == other_side(side)]
+        where: dict[int, int] = {}
+        reply_points: list[Point] = []
+        for j in later:
+            for p in cases[j]:
+                where[id(p)] = j
+                reply_points.append(p)
+        pairs = answered_points(index, cases[k], reply_points)
         for p, q in pairs:
             key = p.claim_id or " ".join(p.span.lower().split())
             if key in seen[side]:

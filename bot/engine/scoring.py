@@ -219,7 +219,7 @@ def score_speech(index: ArticleIndex, text: str, motion: Motion, side: str, oppo
     flags: list[str] = []
     hearing = listen(index, text, motion.id, side)
     points = hearing.points
-    case = case_points(hearing)
+    case = case_points(hearing, text, motion.text)
     quotes = find_quotes(index, text)
     own_words = _unquoted(text, quotes)
 
@@ -341,7 +341,7 @@ def score_speech(index: ArticleIndex, text: str, motion: Motion, side: str, oppo
     opp_hearing: Hearing | None = None
     if has_opp:
         opp_hearing = listen(index, opponent_text, motion.id, other_side(side))
-        pairs = answered_points(index, opp_hearing, hearing)
+        pairs = answered_points(index, case_points(opp_hearing, opponent_text, motion.text), case)
         refs = len(OPPONENT_REF.findall(own_words))
         if pairs:
             total_w = sum(p.weight for p, _ in pairs) or 1.0

@@ -122,7 +122,8 @@ def test_quotes_count_in_any_quotation_marks(engine, marks):
     r = engine.score(text, "diplomacy", "pro")
     assert r.criteria["evidence"].reason.startswith("1 verbatim quote"), r.criteria["evidence"].reason
     plain = engine.score(text.replace(o, "").replace(c, ""), "diplomacy", "pro")
-    assert r.criteria["evidence"].score > plain.criteria["evidence"].score or plain.criteria["evidence"].score >= 0.2
+    # the same words unquoted are a close paraphrase: credited, but less than the verbatim quote
+    assert r.criteria["evidence"].score > plain.criteria["evidence"].score
 
 
 def test_apostrophes_are_not_quotes(engine):
