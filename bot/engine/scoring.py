@@ -31,6 +31,7 @@ from .listening import Hearing, listen
 from .pack import Claim, Motion
 from .results import Criterion, SpeechScore
 from .speech import budget_words
+from .stance import predict_stance
 
 SIGNPOSTS = re.compile(
     r"\b(first(ly)?|second(ly)?|third(ly)?|finally|in conclusion|to sum up|moreover|in closing|to close|"
@@ -39,7 +40,7 @@ CONCLUSION = re.compile(r"\b(in (conclusion|closing|short|the end)|to (close|con
                         r"(support|oppose|urge|ask)|that is why|for (these|those|all these) reasons|"
                         r"(propose|oppose|support|reject) the motion|vote (pro|con|for|against))\b", re.I)
 # analysis, in the speaker's own words (quotes removed first)
-REASON = re.compile(r"\b(because|since|therefore|thus|hence|so that|that is why|this is why|which is why|"
+REASON = re.compile(r"\b(because|cos|cuz|coz|bc|since|therefore|thus|hence|so that|that is why|this is why|which is why|"
                     r"which means|that means|this means|means|meaning|as a result|leads? to|led to|results? in|"
                     r"in turn|otherwise|unless|if\b.{3,80}\bthen|(would|will) (mean|lead|cause|make|leave|only)|"
                     r"only way|proves?|shows? that)\b|^\W*(so|then|thus|hence)\b|, so\b", re.I)
@@ -62,6 +63,13 @@ _ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.|\[\.\.\.\]|\[…\])\s*")
 PARAPHRASE = 0.42
 # share of a speech's words on topic above which it counts as wholly on topic (transitions are words too)
 ON_TOPIC_FULL = 0.85
+
+# the mean probability, over a speech's points, that they argue the speaker's side: at SIDE_LOW or below
+# the speech argues the other side; at SIDE_HIGH or above, wholly the speaker's (the stance model is
+# seldom sure of one sentence, so a clear speech averages about 0.6)
+SIDE_LOW, SIDE_HIGH = 0.35, 0.6
+DECLARE = re.compile(r"\b(?:we|i)(?: firmly| strongly| proudly)? (?:(support|propose|back|defend|are for|stand for)|"
+                     r"(oppose|reject|are against|stand against))\b(?: the motion| this motion| this house)?", re.I)
 
 WEIGHTS = {"relevance": 0.25, "evidence": 0.2, "analysis": 0.25, "engagement": 0.15, "structure": 0.15}
 
@@ -157,6 +165,12 @@ def not_english(index: ArticleIndex, text: str, motion: Motion) -> bool:
     return other_script(text) or topicality(index, text, motion.text).reason == "not_english"
 
 
+def declared_side(text: str) -> str | None:
+    """The side a speech says it argues ("we support the motion" -> pro), when it says so one way only."""
+    said = {"pro" if m.group(1) else "con" for m in DECLARE.finditer(text)}
+    return said.pop() if len(said) == 1 else None
+
+
 def _unquoted(text: str, quotes: list[Quote]) -> str:
     """The speech with quoted passages blanked out (the speaker's own words)."""
     chars = list(text)
@@ -233,17 +247,23 @@ def score_speech(index: ArticleIndex, text: str, motion: Motion, side: str, oppo
     whole = topicality(index, text, motion.text)
     topical = min(1.0, max(on_mass / total_mass / ON_TOPIC_FULL, 0.8 * whole.score if whole.on_topic else 0.0))
 
+    # which side the points argue: the stance model's probability for the speaker's side (the same,
+    # cached call listening made); an attack on the other side's claim may read as that claim's stance
+    probs = predict_stance(motion.text, [p.span for p in on]) if on else []
+    p_side = {id(p): (st.pro if side == "pro" else 1.0 - st.pro) for p, st in zip(on, probs, strict=True)}
+
     def for_side(p) -> float:
-        if p.stance == side:
-            return 1.0
-        if p.kind == "attack":  # taking on the other side's claim (the stance may read the claim itself)
-            return 0.8
-        if p.kind == "own":
-            return 0.5
-        return 0.0
+        ps = p_side.get(id(p), 0.5)
+        return max(ps, 0.55) if p.kind == "attack" else ps
 
     side_share = sum(mass(p) * for_side(p) for p in on) / on_mass if on_mass else 0.0
-    relevance = topical * (0.45 + 0.55 * side_share)
+    side_score = _lin(side_share, SIDE_LOW, SIDE_HIGH)
+    declared = declared_side(text)
+    if declared == side:
+        side_score = max(side_score, 0.8)
+    elif declared is not None:
+        side_score = min(side_score, 0.2)
+    relevance = topical * (0.45 + 0.55 * side_score)
     nothing_on_topic = not on and not whole.on_topic
     off_topic = nothing_on_topic and not DEBATE_WORDS.search(text)
     stance_word = "for" if side == "pro" else "against"
@@ -255,10 +275,12 @@ def score_speech(index: ArticleIndex, text: str, motion: Motion, side: str, oppo
         relevance = min(max(relevance, 0.15), 0.2)
         rel_reason = "generic: it addresses the motion but makes no point the article's debate is about"
     else:
-        argued = sum(1 for p in on if for_side(p) >= 0.8)
+        argued = sum(1 for p in on if for_side(p) >= 0.5)
         rel_reason = (f"{len(on)} of {_plural(len(points), 'point')} are about the motion; "
                       f"{argued} argue {stance_word} it")
-        if on and argued == 0:
+        if declared is not None and declared != side:
+            rel_reason += f" (but the speech declares for the other side: {'for' if declared == 'pro' else 'against'} the motion)"
+        elif on and side_score < 0.3:
             rel_reason += " (the points made support the other side)"
 
     # ------------------------------------------------------------ evidence
