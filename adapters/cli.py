@@ -1,4 +1,4 @@
-"""The `debate-bot` command line (typer + rich)."""
+"""The `debate-bot` command line (typer + rich): the composition root, which wires the core to each adapter."""
 
 from __future__ import annotations
 

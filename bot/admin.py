@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 
 from bot import chat, commands
 from bot.chat import Field, Kind, Outgoing
-from bot.service import UserError
+from bot.context import UserError
 from bot.storage import models as m
 
 if TYPE_CHECKING:
-    from bot.service import Context
+    from bot.context import Context
 
 FILL_POLICIES = {
     "bot": "the bot takes the empty side",
@@ -152,6 +152,7 @@ def _settings_fields(ctx: Context) -> list[Field]:
     ]
 
 
+@commands.handles("config")
 async def config_command(ctx: Context, setting: str, value: str | None = None) -> Outgoing:
     s = ctx.settings
     value = chat.clean_user_text(value or "").strip() or None
@@ -306,6 +307,7 @@ def _slug(text: str) -> str:
     return slug[:40].rstrip("-") or "article"
 
 
+@commands.handles("article")
 async def article_command(ctx: Context, action: str | None = None, value: str | None = None) -> Outgoing:
     action = action or "show"
     if action == "show":

@@ -1,14 +1,17 @@
 """The one command table. Every adapter is generated from it, and `/debate help` prints from it.
 
-A handler is named as text (``module:function``) and imported on first use, so this module stays
-import-light and adapters can build their command trees without loading the engine.
+The table holds names, options and help. Each command's handler registers itself with the `@handles`
+decorator where it is written (``bot.rounds.commands``, ``bot.admin``, ...), so this module imports
+nothing of the bot's and adapters can build their command trees from it alone; `handler_of` returns the
+registered function. `parse_text` is the one parser of ``name:value`` text (shell, Slack text, forms).
 """
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 OptionType = Literal["str", "int", "user"]
 
@@ -44,7 +47,6 @@ class Option:
 class Command:
     name: str
     description: str
-    handler: str  # "module:function"
     options: tuple[Option, ...] = ()
     admin_only: bool = False
     examples: tuple[str, ...] = field(default=())
@@ -67,71 +69,63 @@ SIDES = ("pro", "con")
 ROLES = ("pro", "con", "judge", "audience")
 CONFIG_KEYS = ("channel", "timezone", "format", "fill_policy", "winner_rule", "add_format", "remove_format", "season", "show")
 
-_R = "bot.rounds.handlers"
-_M = "bot.handlers"
-_A = "bot.admin"
-_S = "bot.ratings"
-
 COMMANDS: tuple[Command, ...] = (
-    Command("help", "List the commands, or explain one.", f"{_M}:help_command",
+    Command("help", "List the commands, or explain one.",
             (Option("command", "a command to explain", choices=()),), stateless=True),
-    Command("motions", "List the motions drawn from this server's article.", f"{_M}:motions_command"),
+    Command("motions", "List the motions drawn from this server's article."),
     Command(
-        "practice", "Practise now against the bot, which takes the other side.", f"{_R}:practice",
+        "practice", "Practise now against the bot, which takes the other side.",
         (Option("motion", "motion id or words from it", autocomplete="motion"),
          Option("side", "your side", choices=SIDES),
          Option("format", "debate format", autocomplete="format")),
         examples=("/debate practice diplomacy con",),
     ),
     Command(
-        "start", "Open a round here now; others join with the buttons.", f"{_R}:start",
+        "start", "Open a round here now; others join with the buttons.",
         (Option("motion", "motion id or words from it", autocomplete="motion"),
          Option("format", "debate format", autocomplete="format")),
     ),
     Command(
         "schedule", "Schedule a round: `in 10m`, `18:30`, `2026-12-01 18:00`, `tue 18:00`, `every tue 18:00`.",
-        f"{_R}:schedule",
         (Option("when", "when it starts", required=True, max_length=100),
          Option("motion", "motion id or words from it", required=True, autocomplete="motion"),
          Option("format", "debate format", autocomplete="format")),
         admin_only=True,
         examples=("/debate schedule \"in 10m\" diplomacy", "/debate schedule \"every tue 18:00\" step-by-step"),
     ),
-    Command("join", "Join a round as pro, con, judge or audience.", f"{_R}:join",
+    Command("join", "Join a round as pro, con, judge or audience.",
             (Option("role", "your role", choices=ROLES),
              Option("round", "round id (default: the open one here)", type="int", min_value=1,
                     autocomplete="round"))),
-    Command("leave", "Leave a round before it starts.", f"{_R}:leave",
+    Command("leave", "Leave a round before it starts.",
             (Option("round", "round id", type="int", min_value=1, autocomplete="round"),)),
-    Command("status", "Show the round here: phase, speaker and time left.", f"{_R}:status",
+    Command("status", "Show the round here: phase, speaker and time left.",
             (Option("round", "round id", type="int", min_value=1, autocomplete="round"),)),
-    Command("cancel", "Cancel a round (or a recurring schedule).", f"{_R}:cancel",
+    Command("cancel", "Cancel a round (or a recurring schedule).",
             (Option("round", "round id", type="int", min_value=1, autocomplete="round"),), admin_only=True),
-    Command("vote", "Vote for the side that won the round.", f"{_R}:vote",
+    Command("vote", "Vote for the side that won the round.",
             (Option("side", "the winning side", required=True, choices=SIDES + ("og", "oo", "cg", "co")),
              Option("round", "round id", type="int", min_value=1, autocomplete="round"))),
-    Command("speech", "Submit a speech in one go (instead of chat messages); it ends your turn.", f"{_R}:speech",
+    Command("speech", "Submit a speech in one go (instead of chat messages); it ends your turn.",
             (Option("text", "your speech (longer than 10,000 characters is cut, with notice)", max_length=100_000,
                     rest=True),
              Option("round", "round id", type="int", min_value=1, autocomplete="round"))),
     Command("judge", "Judge a round: the winner, and speaker points per speech in speaking order.",
-            f"{_R}:judge",
             (Option("winner", "the winning side", required=True, choices=SIDES + ("og", "oo", "cg", "co")),
              Option("points", "speaker points per speech in order, e.g. 74,72,75,71", max_length=300),
              Option("round", "round id", type="int", min_value=1, autocomplete="round")),
             examples=("/debate judge pro 74,72,75,71,70,73 round:12",)),
-    Command("leaderboard", "Top debaters on this server.", f"{_S}:leaderboard_command",
+    Command("leaderboard", "Top debaters on this server.",
             (Option("period", "time range", choices=("all", "30d", "season")),
              Option("pool", "rounds against people or against the bot", choices=("people", "bot")))),
-    Command("stats", "Rounds, wins, scores and a rating chart.", f"{_S}:stats_command",
+    Command("stats", "Rounds, wins, scores and a rating chart.",
             (Option("user", "whose stats (default: yours)", type="user"),)),
     Command("config", "Server settings: channel, timezone, format, fill_policy, winner_rule, add/remove_format, season, show.",
-            f"{_A}:config_command",
             (Option("setting", "what to change", required=True, choices=CONFIG_KEYS),
              Option("value", "the new value", max_length=2000, rest=True)),
             admin_only=True,
             examples=("/debate config timezone Europe/London", "/debate config fill_policy bot")),
-    Command("article", "Show, choose or load this server's article.", f"{_A}:article_command",
+    Command("article", "Show, choose or load this server's article.",
             (Option("action", "what to do", choices=("show", "list", "use", "load")),
              Option("value", "article name, or a pasted article / URL-free text to load", max_length=100_000,
                     rest=True)),
@@ -139,6 +133,29 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
+
+
+_HANDLERS: dict[str, Callable[..., Any]] = {}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles(name: str) -> Callable[[F], F]:
+    """Register the decorated function as the handler of command `name` (which must be in the table)."""
+    get(name)
+
+    def register(fn: F) -> F:
+        _HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def handler_of(command: Command) -> Callable[..., Any]:
+    """The function registered for `command`; the service imports every handler module before asking."""
+    try:
+        return _HANDLERS[command.name]
+    except KeyError:
+        raise RuntimeError(f"no handler registered for `{command.name}`") from None
 
 
 def get(name: str) -> Command:

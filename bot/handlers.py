@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot import commands
 from bot.chat import Field, Incoming, Outgoing
-from bot.service import Context, UserError
+from bot.context import Context, UserError
 
 
+@commands.handles("help")
 async def help_command(incoming: Incoming, command: str | None = None) -> Outgoing:
     """Stateless: answered from the command table without a database round trip."""
     try:
@@ -16,6 +17,7 @@ async def help_command(incoming: Incoming, command: str | None = None) -> Outgoi
     return Outgoing(title="Debate bot" if not command else None, text=text, ephemeral=True)
 
 
+@commands.handles("motions")
 async def motions_command(ctx: Context) -> Outgoing:
     engine = ctx.engine
     fields = [Field(name=f"`{mo.id}`", value=mo.text) for mo in engine.motions()]

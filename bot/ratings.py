@@ -32,12 +32,12 @@ from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import chat
+from bot import chat, commands
 from bot.chat import Outgoing
 from bot.storage import models as m
 
 if TYPE_CHECKING:
-    from bot.service import Context
+    from bot.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -371,6 +371,7 @@ def format_standing(place: int, s: Standing) -> str:
             f"(μ {s.mu:.1f} ± {s.sigma:.1f}) · {s.wins}W / {s.rounds} rounds")
 
 
+@commands.handles("leaderboard")
 async def leaderboard_command(ctx: Context, period: str | None = None, pool: str | None = None) -> Outgoing:
     period = period or "all"
     now = ctx.service.clock.now()
@@ -400,9 +401,3 @@ async def leaderboard_command(ctx: Context, period: str | None = None, pool: str
               f"Periods: all, 30d, season · other pool: pool:{other}")
     return Outgoing(title=title, text="\n".join(lines), footer=footer)
 
-
-async def stats_command(ctx: Context, user: str | None = None) -> Outgoing:
-    """`/debate stats [user]`; implemented in bot.stats (kept here for the command table)."""
-    from bot.stats import stats_command as impl
-
-    return await impl(ctx, user)

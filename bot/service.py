@@ -7,77 +7,32 @@ an error rolls everything back, so nothing half-written stays behind.
 
 from __future__ import annotations
 
-import importlib
+import asyncio
+import inspect
 import logging
+import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import chat, commands
-from bot.chat import Incoming, Kind, Outgoing
+# Importing the handler modules registers their commands with the table (`commands.handles`).
+from bot import admin, chat, commands, handlers, ratings, stats  # noqa: F401
+from bot.chat import Incoming, Outgoing
 from bot.config import Settings
+from bot.context import AfterCommit, Context, Reply, UserError, as_list, error
 from bot.ports import Clock, Messenger, SystemClock
+from bot.rounds import handlers as round_commands
+from bot.rounds import scheduler
 from bot.storage import db, repo
 from bot.storage import models as m
 
 if TYPE_CHECKING:
     from bot.engine import Engine
 
+__all__ = ["DebateService"]
+
 log = logging.getLogger(__name__)
-
-Reply = Outgoing | list[Outgoing] | str | None
-AfterCommit = Callable[[], Awaitable[Any]]
-
-
-class UserError(Exception):
-    """A friendly, expected refusal (bad input, wrong state). Shown to the caller; nothing is changed."""
-
-
-@dataclass
-class Context:
-    """Everything a handler needs for one event, inside one transaction."""
-
-    service: DebateService
-    incoming: Incoming
-    session: Session
-    server: m.Server
-    user: m.User
-    settings: m.ServerSettings
-    after: list[AfterCommit] = field(default_factory=list)
-
-    def after_commit(self, action: AfterCommit) -> None:
-        """Run `action` (e.g. a timed message) only once this event's transaction has committed."""
-        self.after.append(action)
-
-    @property
-    def engine(self) -> Engine:
-        return self.service.engine_for(self.session, self.settings)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.incoming.user.is_admin
-
-
-def _resolve(path: str) -> Callable[..., Awaitable[Reply]]:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
-def _as_list(reply: Reply) -> list[Outgoing]:
-    if reply is None:
-        return []
-    if isinstance(reply, str):
-        return [Outgoing(text=reply)]
-    if isinstance(reply, Outgoing):
-        return [reply]
-    return list(reply)
-
-
-def error(text: str) -> Outgoing:
-    return Outgoing(text=text, kind=Kind.ERROR, ephemeral=True)
-
 
 class DebateService:
     def __init__(self, settings: Settings, messenger: Messenger, *, platform: str, clock: Clock | None = None,
@@ -97,16 +52,15 @@ class DebateService:
         # Probes that say whether timed work is still due soon (a piped shell script waits for them).
         self.work_probes: list[Callable[[], bool]] = []
         self._engines: dict[int | None, Engine] = {}
+        self.in_flight = 0  # events being handled now (a test driver waits for 0 before moving its clock)
+        self._count_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
         self.settings.ensure_data_dir()
         db.upgrade(self.db_url)
-        from bot import ratings
-        from bot.rounds import runtime
-
         ratings.install()  # rate each round as it finishes (a RoundFinished listener)
-        await runtime.install(self)  # the round scheduler: start/stop hooks and a pending-work probe
+        await scheduler.install(self)  # the round scheduler: start/stop hooks and a pending-work probe
         for start in self.on_start:
             await start(self)
         log.info("service started", extra={"platform": self.platform})
@@ -142,6 +96,15 @@ class DebateService:
     # -- events ------------------------------------------------------------------------------------
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Handle one command, button click or chat message. Never raises for user mistakes."""
+        with self._count_lock:
+            self.in_flight += 1
+        try:
+            return await self._handle(incoming)
+        finally:
+            with self._count_lock:
+                self.in_flight -= 1
+
+    async def _handle(self, incoming: Incoming) -> list[Outgoing]:
         extra = {"platform": self.platform, "server": incoming.server.external_id,
                  "user": incoming.user.external_id, "command": incoming.command or incoming.action_id}
         try:
@@ -155,12 +118,12 @@ class DebateService:
                 options = commands.coerce(command, incoming.options)
                 if command.admin_only and not incoming.user.is_admin:
                     return [error(f"`{commands.ROOT} {command.name}` is for server admins only.")]
-                handler = _resolve(command.handler)
+                handler = commands.handler_of(command)
                 if command.stateless:  # e.g. help: nothing to store, so no transaction
-                    return _as_list(await handler(incoming, **options))
+                    return as_list(await handler(incoming, **options))
             else:  # a chat message: a speech, or audience chat
                 options = {}
-                handler = _resolve("bot.rounds.handlers:on_message")
+                handler = round_commands.on_message
             replies, after = await self._run(incoming, handler, options)
         except commands.UsageError as exc:
             log.info("usage error: %s", exc, extra=extra)
@@ -182,8 +145,12 @@ class DebateService:
                 log.exception("after-commit action failed", extra=extra)
         return replies
 
-    async def _run(self, incoming: Incoming, handler: Callable[..., Awaitable[Reply]],
+    async def _run(self, incoming: Incoming, handler: Callable[..., Any],
                    options: dict[str, Any]) -> tuple[list[Outgoing], list[AfterCommit]]:
+        if not inspect.iscoroutinefunction(handler):
+            # A plain handler runs its whole transaction in a worker thread: the engine work it may do
+            # (a bot speech, scoring) never blocks the event loop, so other rounds' timers stay on time.
+            return await asyncio.to_thread(self._run_sync, incoming, handler, options)
         with db.transaction(self.sessions) as session:
             if incoming.event_id and not repo.claim_event(session, self.platform, incoming.event_id):
                 log.info("duplicate event dropped", extra={"event": incoming.event_id})
@@ -191,7 +158,19 @@ class DebateService:
             server = repo.server(session, incoming.server)
             ctx = Context(self, incoming, session, server, repo.user(session, incoming.user),
                           repo.server_settings(session, server))
-            replies = _as_list(await handler(ctx, **options))
+            replies = as_list(await handler(ctx, **options))
+        return replies, ctx.after
+
+    def _run_sync(self, incoming: Incoming, handler: Callable[..., Reply],
+                  options: dict[str, Any]) -> tuple[list[Outgoing], list[AfterCommit]]:
+        with db.transaction(self.sessions) as session:
+            if incoming.event_id and not repo.claim_event(session, self.platform, incoming.event_id):
+                log.info("duplicate event dropped", extra={"event": incoming.event_id})
+                return [], []
+            server = repo.server(session, incoming.server)
+            ctx = Context(self, incoming, session, server, repo.user(session, incoming.user),
+                          repo.server_settings(session, server))
+            replies = as_list(handler(ctx, **options))
         return replies, ctx.after
 
     def autocomplete(self, server: chat.Server, kind: str, prefix: str) -> list[tuple[str, str]]:
@@ -203,5 +182,5 @@ class DebateService:
             if kind == "motion":
                 items = [(f"{mo.id}: {mo.text}", mo.id) for mo in self.engine_for(session, settings_row).motions()]
             else:
-                items = _resolve("bot.rounds.handlers:suggest")(session, server_row, settings_row, kind)
+                items = round_commands.suggest(session, server_row, settings_row, kind)
         return [(label[:100], value) for label, value in items if prefix in label.lower()][:25]

@@ -17,20 +17,20 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Integer, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot import chat
+from bot import chat, commands
 from bot.chat import Field, Image, Outgoing
 from bot.ratings import ALL_TIME, MIN_ROUNDS, PLACE_LIMIT, ordinal, standing_of
 from bot.storage import models as m
 
 if TYPE_CHECKING:
-    from bot.service import Context
+    from bot.context import Context
 
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9_.\-]+)(?:\|[^>]*)?>$")  # <@123>, <@!123>, <@U123|name>
 POOL_LABEL = {"people": "vs people", "bot": "vs the bot"}
 
 
 def _user_error(text: str) -> Exception:
-    from bot.service import UserError
+    from bot.context import UserError
 
     return UserError(text)
 
@@ -120,6 +120,7 @@ def rating_chart(series: dict[str, list[tuple[datetime, float]]], title: str) ->
     return buffer.getvalue()
 
 
+@commands.handles("stats")
 async def stats_command(ctx: Context, user: str | None = None) -> Outgoing:
     session, server_id = ctx.session, ctx.server.id
     target = ctx.user if not user else resolve_user(session, server_id, ctx.user.platform, user)

@@ -12,14 +12,17 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.config import Settings
 from bot.storage import db
+from tests.fakes.clock import VirtualClock
+from tests.fakes.room import Room
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "") not in ("", "0", "false", "no")
@@ -96,6 +99,28 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for a test: a fresh database, a private data folder, no tokens, real time."""
     return Settings(_env_file=None, database_url=database_url, data_dir=tmp_path / "data", log_level="INFO",
                     time_scale=1.0)
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    """The virtual clock of a test: time moves only when the test moves it."""
+    return VirtualClock()
+
+
+@pytest.fixture
+async def room_factory(settings: Settings, clock: VirtualClock) -> AsyncIterator[Callable[..., Any]]:
+    """Shell rooms (tests/fakes/room.py) on the test's virtual clock, closed at the end of the test."""
+    rooms: list[Room] = []
+
+    async def factory(time_scale: float = 1.0) -> Room:
+        room = Room(settings, clock=clock, time_scale=time_scale)
+        await room.__aenter__()
+        rooms.append(room)
+        return room
+
+    yield factory
+    for room in reversed(rooms):
+        await room.__aexit__(None, None, None)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]

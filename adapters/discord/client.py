@@ -30,6 +30,7 @@ from adapters.discord.render import (
 from bot import chat, commands
 from bot.chat import Incoming, Outgoing, Place, Server, User
 from bot.config import Settings
+from bot.ports import Clock
 from bot.service import DebateService
 
 log = logging.getLogger(__name__)
@@ -214,14 +215,14 @@ def build_command(bot: DebateBot, command: commands.Command) -> app_commands.Com
 # --------------------------------------------------------------------------------------------------
 class DebateBot(ext_commands.Bot):
     def __init__(self, settings: Settings, *, service: DebateService | None = None, start_service: bool = True,
-                 freeze_heap: bool = False, **options: Any) -> None:
+                 freeze_heap: bool = False, clock: Clock | None = None, **options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: speeches are the speaker's messages in the round thread
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(command_prefix=ext_commands.when_mentioned, intents=intents, help_command=None, **options)
         self.settings = settings
         self.messenger = DiscordMessenger(self)
-        self.service = service or DebateService(settings, self.messenger, platform="discord")
+        self.service = service or DebateService(settings, self.messenger, platform="discord", clock=clock)
         self.start_service = start_service
         self.freeze_heap = freeze_heap
         self._service_started = False

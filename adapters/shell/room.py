@@ -13,12 +13,12 @@ import itertools
 import re
 import sys
 import textwrap
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 
 from bot import chat
 from bot.chat import Incoming, Kind, Outgoing, Place, Server, User
 from bot.config import Settings
+from bot.ports import Clock
 from bot.service import DebateService
 
 ROOM = Server(platform="shell", external_id="local", name="Shell room")
@@ -75,11 +75,15 @@ class ShellMessenger:
 
 
 class ShellRoom:
+    """The terminal room. `clock` and `wait` let a test run it on a virtual clock (tests/fakes/room.py)."""
+
     def __init__(self, settings: Settings, *, write: Callable[[str], None] | None = None,
-                 user: str = DEFAULT_USER) -> None:
+                 user: str = DEFAULT_USER, clock: Clock | None = None,
+                 wait: Callable[[float], Awaitable[None]] | None = None) -> None:
         self.write = write or (lambda s: print(s, flush=True))
         self.messenger = ShellMessenger(self.write)
-        self.service = DebateService(settings, self.messenger, platform="shell")
+        self.service = DebateService(settings, self.messenger, platform="shell", clock=clock)
+        self._sleep = wait or asyncio.sleep
         self.user = user
         self.place = CHANNEL
         self._events = itertools.count(1)
@@ -111,7 +115,7 @@ class ShellRoom:
             await self._wait(stripped)
             return True
         incoming = Incoming(server=ROOM, user=self._user(speaker), place=self.place,
-                            event_id=f"shell-{id(self)}-{next(self._events)}", at=datetime.now(UTC))
+                            event_id=f"shell-{id(self)}-{next(self._events)}", at=self.service.clock.now())
         if stripped.startswith("/debate"):
             from bot import commands
 
@@ -138,7 +142,7 @@ class ShellRoom:
         except ValueError:
             self.write(format_message(Outgoing(text="Usage: /wait SECONDS", kind=Kind.ERROR)))
             return
-        await asyncio.sleep(max(0.0, seconds) / self.service.time_scale)
+        await self._sleep(max(0.0, seconds) / self.service.time_scale)
 
     def pending_work(self) -> bool:
         return self.service.pending_work()

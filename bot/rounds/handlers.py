@@ -17,13 +17,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot import chat
+from bot import chat, commands
 from bot.chat import Field, Kind, Outgoing, Place
+from bot.context import Context, UserError
 from bot.rounds import machine, timeparse
 from bot.rounds.formats import SHARED, FormatError, available_formats, resolve_format
 from bot.rounds.machine import Effects, RoundError
-from bot.rounds.runtime import runtime_of
-from bot.service import Context, UserError
+from bot.rounds.scheduler import runtime_of
 from bot.storage import models as m
 from bot.storage import repo
 
@@ -103,8 +103,25 @@ def find_round(ctx: Context, round_id: int | None, states: tuple[str, ...] = mac
                     "`/debate practice`.")
 
 
+def _the_round_for(ctx: Context, command: str, states: tuple[str, ...], *, lock: bool | str = True) -> m.Round:
+    """Without `round:`, the round here for which `command` makes sense; when several do, say which they are."""
+    place = ctx.incoming.place
+    fitting = list(ctx.session.scalars(select(m.Round).where(m.Round.server_id == ctx.server.id,
+                                                             m.Round.state.in_(states)).order_by(m.Round.id)))
+    here = [r for r in fitting if (place.thread_id and r.thread_id == place.thread_id)]
+    here = here or [r for r in fitting if r.channel_id == place.channel_id]
+    if len(here) > 1:
+        listed = ", ".join(f"#{r.id}" for r in here)
+        raise UserError(f"Several rounds here take `/debate {command}` now ({listed}); add `round:<id>`, "
+                        f"e.g. `/debate {command} ... round:{here[0].id}`.")
+    if here:
+        return find_round(ctx, here[0].id, lock=lock)
+    return find_round(ctx, None, machine.OPEN + (machine.FINISHED, machine.CANCELLED), lock=lock)
+
+
 # -- practice, start, schedule ------------------------------------------------------------------------------
 
+@commands.handles("practice")
 async def practice(ctx: Context, motion: str | None = None, side: str | None = None,
                    format: str | None = None) -> list[Outgoing]:  # noqa: A002 - option name
     fmt = _format(ctx, format)
@@ -142,6 +159,7 @@ async def practice(ctx: Context, motion: str | None = None, side: str | None = N
              "thread; type your speech as chat messages there.")]
 
 
+@commands.handles("start")
 async def start(ctx: Context, motion: str | None = None, format: str | None = None) -> Outgoing:  # noqa: A002
     fmt = _format(ctx, format)
     motion_id, motion_text = _motion(ctx, motion)
@@ -157,6 +175,7 @@ async def start(ctx: Context, motion: str | None = None, format: str | None = No
                     ephemeral=True)
 
 
+@commands.handles("schedule")
 async def schedule(ctx: Context, when: str, motion: str, format: str | None = None) -> Outgoing:  # noqa: A002
     fmt = _format(ctx, format)
     motion_id, motion_text = _motion(ctx, motion)
@@ -190,6 +209,7 @@ async def schedule(ctx: Context, when: str, motion: str, format: str | None = No
 
 # -- joining and leaving ----------------------------------------------------------------------------------
 
+@commands.handles("join")
 async def join(ctx: Context, role: str | None = None, round: int | None = None) -> Outgoing:  # noqa: A002
     session, now, fx = ctx.session, _now(ctx), Effects()
     round_row = find_round(ctx, round, (machine.SCHEDULED, machine.SIGNUP, machine.RUNNING, machine.JUDGING,
@@ -213,6 +233,9 @@ async def join(ctx: Context, role: str | None = None, round: int | None = None) 
     if role not in fmt.sides and role not in ("judge", "audience"):
         raise UserError(f"Round #{round_row.id} ({fmt.name}) has the sides {', '.join(fmt.sides)}; "
                         "or join as judge or audience.")
+    if role == "judge" and round_row.state not in (machine.SCHEDULED, machine.SIGNUP):
+        raise UserError(f"Round #{round_row.id} has already started; judges join before it starts. "
+                        "You can still join as audience.")
     if round_row.is_practice and role != "audience":
         raise UserError(f"Round #{round_row.id} is a practice round against the bot; you can join it as audience.")
     if role in fmt.sides:
@@ -234,6 +257,7 @@ async def join(ctx: Context, role: str | None = None, round: int | None = None) 
     return Outgoing(text=f"You joined round #{round_row.id} as **{label}**.", kind=Kind.SUCCESS, ephemeral=True)
 
 
+@commands.handles("leave")
 async def leave(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
     session, fx = ctx.session, Effects()
     round_row = find_round(ctx, round, machine.OPEN, prefer_user=True)
@@ -254,6 +278,7 @@ async def leave(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A0
 
 # -- status and cancel -----------------------------------------------------------------------------------
 
+@commands.handles("status")
 async def status(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
     if round is None:
         try:
@@ -300,6 +325,7 @@ def status_message(session: Session, round_row: m.Round, now: datetime) -> Outgo
                     ephemeral=True)
 
 
+@commands.handles("cancel")
 async def cancel(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
     session, now, fx = ctx.session, _now(ctx), Effects()
     round_row = find_round(ctx, round)
@@ -324,11 +350,13 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+@commands.handles("vote")
 async def vote(ctx: Context, side: str, round: int | None = None) -> Outgoing:  # noqa: A002
     session = ctx.session
     # A shared lock: votes are independent upserts, so voters don't queue behind each other, but the timer
     # that closes the round waits for them, so no vote lands after the count.
-    round_row = find_round(ctx, round, machine.OPEN + (machine.FINISHED, machine.CANCELLED), lock="share")
+    round_row = (find_round(ctx, round, machine.OPEN + (machine.FINISHED, machine.CANCELLED), lock="share")
+                 if round is not None else _the_round_for(ctx, "vote", (machine.JUDGING,), lock="share"))
     fmt = machine.fmt_of(round_row)
     if side in ("pro", "con") and side not in fmt.sides:
         side = {"pro": fmt.sides[0], "con": fmt.sides[1]}[side]
@@ -351,6 +379,12 @@ async def vote(ctx: Context, side: str, round: int | None = None) -> Outgoing:  
     stmt = stmt.on_conflict_do_update(index_elements=["round_id", "voter_id"],
                                       set_={"side": stmt.excluded.side, "updated_at": stmt.excluded.updated_at})
     session.execute(stmt)
+    if everyone_has_voted(session, round_row):  # the last judge or audience member: close voting now
+        fx = Effects()
+        _lock(session, round_row.id)
+        if round_row.state == machine.JUDGING:
+            machine.finish(session, fx, round_row, now)
+            _commit_effects(ctx, fx)
     return Outgoing(text=f"Your vote for **{fmt.side_name(side)}** in round #{round_row.id} is counted "
                          "(voting again changes it).", kind=Kind.SUCCESS, ephemeral=True)
 
@@ -358,6 +392,18 @@ async def vote(ctx: Context, side: str, round: int | None = None) -> Outgoing:  
 _POINTS = re.compile(r"\d+(?:\.\d+)?")
 
 
+def everyone_has_voted(session: Session, round_row: m.Round) -> bool:
+    """Every judge gave a ballot and every audience member voted: voting may close before its announced end."""
+    judges = {p.user_id for p in round_row.participants if p.role == "judge"}
+    audience = {p.user_id for p in round_row.participants if p.role == "audience"}
+    if not judges and not audience:
+        return False
+    given = set(session.scalars(select(m.Ballot.judge_id).where(m.Ballot.round_id == round_row.id)))
+    voted = set(session.scalars(select(m.Vote.voter_id).where(m.Vote.round_id == round_row.id)))
+    return judges <= given and audience <= voted
+
+
+@commands.handles("judge")
 async def judge(ctx: Context, winner: str, points: str | None = None, round: int | None = None) -> Outgoing:  # noqa: A002
     session, now, fx = ctx.session, _now(ctx), Effects()
     round_row = find_round(ctx, round, machine.OPEN + (machine.FINISHED,), prefer_user=True)
@@ -391,9 +437,7 @@ async def judge(ctx: Context, winner: str, points: str | None = None, round: int
                                       set_={"winner": stmt.excluded.winner,
                                             "speaker_points": stmt.excluded.speaker_points})
     session.execute(stmt)
-    judges = {p.user_id for p in round_row.participants if p.role == "judge"}
-    given = set(session.scalars(select(m.Ballot.judge_id).where(m.Ballot.round_id == round_row.id)))
-    if judges <= given:
+    if everyone_has_voted(session, round_row):
         machine.finish(session, fx, round_row, now)
     _commit_effects(ctx, fx)
     return Outgoing(text=f"Ballot recorded for round #{round_row.id}: {fmt.side_name(winner)} wins"
@@ -444,6 +488,7 @@ def _speaking_round(ctx: Context, round_id: int | None, *, place: Place | None =
     return None
 
 
+@commands.handles("speech")
 async def speech(ctx: Context, text: str | None = None, round: int | None = None) -> Outgoing:  # noqa: A002
     if not text or not text.strip():
         raise UserError("Write your speech after the command: `/debate speech <your speech>`.")

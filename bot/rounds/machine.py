@@ -49,6 +49,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 OPEN_SIGNUP_SECONDS = 120  # `/debate start`: sign-up stays open this long unless every seat fills first
 SIGNUP_LEAD_SECONDS = 24 * 3600  # a scheduled round opens sign-up at most a day ahead
 REMINDER_LEAD_SECONDS = 10 * 60
+REMINDER_MIN_LEAD_SECONDS = 60  # no reminder closer to the start than this
 POSTPONE_SECONDS = 10 * 60
 MAX_POSTPONEMENTS = 2
 JUDGING_SECONDS = 120
@@ -275,7 +276,8 @@ def schedule_round(session: Session, fx: Effects, round_row: m.Round, starts_at:
     opens = max(now, starts_at - real(SIGNUP_LEAD_SECONDS, round_row))
     lead = min(real(REMINDER_LEAD_SECONDS, round_row), (starts_at - opens) / 2)
     add_deadline(session, fx, round_row, K_START, starts_at, 0)
-    if lead.total_seconds() > 0 and starts_at - lead > opens:
+    # a reminder within a minute of the start would land with the start itself: skip it
+    if debate_seconds(lead, round_row) >= REMINDER_MIN_LEAD_SECONDS and starts_at - lead > opens:
         add_deadline(session, fx, round_row, K_REMINDER, starts_at - lead)
     if opens <= now:
         open_signup(session, fx, round_row, now)
@@ -328,7 +330,6 @@ def begin(session: Session, fx: Effects, round_row: m.Round, now: datetime, engi
             names = ", ".join(fmt.side_name(s) for s in empty)
             if fill_policy == "postpone" and len(attempts) <= MAX_POSTPONEMENTS:
                 round_row.starts_at = now + real(POSTPONE_SECONDS, round_row)
-                round_row.state = SCHEDULED if round_row.state == SCHEDULED else SIGNUP
                 add_deadline(session, fx, round_row, K_START, round_row.starts_at, len(attempts))
                 fx.post(round_row, Outgoing(
                     title=f"{round_title(round_row)} postponed", kind=Kind.ANNOUNCE,
@@ -634,6 +635,13 @@ def results_message(session: Session, round_row: m.Round, ranks: dict[str, int])
     if len(fmt.sides) > 2:
         order = sorted(ranks, key=lambda s: ranks[s])
         headline += "\nRanking: " + ", ".join(f"{i + 1}. {fmt.side_name(s)}" for i, s in enumerate(order))
+    if sum(judges.values()) or sum(audience.values()):  # every count, not just the one that decided
+        headline += (f"\nJudges' ballots: {_count_line(judges, fmt)} · audience votes: "
+                     f"{_count_line(audience, fmt)}.")
+    points: dict[str, list[float]] = {}
+    for ballot in session.scalars(select(m.Ballot).where(m.Ballot.round_id == round_row.id)):
+        for speech_id, value in (ballot.speaker_points or {}).items():
+            points.setdefault(str(speech_id), []).append(float(value))
     fields: list[Field] = []
     tips: dict[int, list[str]] = {}
     for speech in sorted(round_row.speeches, key=lambda s: s.phase_index):
@@ -645,6 +653,8 @@ def results_message(session: Session, round_row: m.Round, ranks: dict[str, int])
         lo, hi = score.get("scale", fmt.scale_for(spec))
         total = "forfeited" if speech.forfeited else (
             f"{speech.score_total:.0f} on {lo}–{hi}" if speech.score_total is not None else "not scored")
+        if points.get(str(speech.id)):
+            total += " · judges: " + ", ".join(f"{v:g}" for v in points[str(speech.id)])
         lines = [f"- {name.title()}: {crit.get('reason', '')}" for name, crit in score.get("criteria", {}).items()]
         if speech.truncated:
             lines.append("- Cut at the length limit.")
@@ -705,7 +715,7 @@ def on_deadline(session: Session, fx: Effects, round_row: m.Round, deadline: m.D
             .order_by(m.Deadline.phase_index.desc())).first()
         if round_row.state in (SCHEDULED, SIGNUP) and deadline.phase_index == latest:
             if round_row.state == SCHEDULED:  # sign-up never opened (its deadline was lost): open it now
-                round_row.state = SIGNUP
+                transition(round_row, SIGNUP)
             begin(session, fx, round_row, now, engine, bot_user, fill_policy)
             if round_row.state not in (SCHEDULED, SIGNUP):
                 spawn_next(session, fx, round_row, now)

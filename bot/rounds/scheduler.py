@@ -1,6 +1,6 @@
-"""The timer runtime: APScheduler 3.11 (AsyncIOScheduler + SQLAlchemyJobStore on the bot's database).
+"""The round scheduler: APScheduler 3.11 (AsyncIOScheduler + SQLAlchemyJobStore on the bot's database).
 
-- Every deadline is a row in `deadlines` and a job `deadline:<id>` running `bot.rounds.runtime:fire`
+- Every deadline is a row in `deadlines` and a job `deadline:<id>` running `bot.rounds.scheduler:fire`
   with the row id as its only argument. A job reloads the round and asks the state machine what
   happens next, so a late, duplicate or stale job does the right thing.
 - Exactly one process per platform runs a scheduler, with its own job table: it takes a lock (a
@@ -11,6 +11,12 @@
   between a commit and arming its jobs).
 - Missed jobs run when the process comes back (`misfire_grace_time=None`, coalesced); the state
   machine drops warnings that no longer apply, so there is no burst of stale messages.
+- The scheduler reads the time from the service's `Clock` port (`ClockScheduler`), so a test drives
+  every timer with a virtual clock (`tests/fakes/clock.py`) instead of racing the wall clock.
+- A timer's transaction (which may ask the engine for a speech or a score) runs in a worker thread, so
+  judging one speech never holds up another round's timer on the event loop.
+- Messages of one round are delivered in the order they were produced: each round has one outbox,
+  drained by one task, and a command's reply is returned before its round's timed posts go out.
 """
 
 from __future__ import annotations
@@ -21,13 +27,17 @@ import fcntl
 import logging
 import re
 import zlib
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from apscheduler.schedulers.base import STATE_RUNNING
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_SUBMITTED, JobSubmissionEvent
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.executors.base import MaxInstancesReachedError, run_coroutine_job
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -38,8 +48,7 @@ from bot.storage import db, repo
 from bot.storage import models as m
 
 if TYPE_CHECKING:
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
+    from bot.ports import Clock
     from bot.service import DebateService
 
 log = logging.getLogger(__name__)
@@ -53,6 +62,107 @@ MAX_RETRIES = 5
 _active: Runtime | None = None  # the runtime whose scheduler runs in this process (jobs fire into it)
 
 
+class TrackedExecutor(AsyncIOExecutor):
+    """APScheduler's asyncio executor, keeping the tasks it starts so a driver can wait for them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running: set[asyncio.Future[Any]] = set()
+
+    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
+        def done(f: asyncio.Future[Any]) -> None:
+            self.running.discard(f)
+            try:
+                events = f.result()
+            except BaseException as exc:  # noqa: BLE001 - reported to APScheduler's listeners as it does
+                self._run_job_error(job.id, exc, exc.__traceback__)
+            else:
+                self._run_job_success(job.id, events)
+
+        task = self._eventloop.create_task(run_coroutine_job(job, job._jobstore_alias, run_times,
+                                                             self._logger.name))
+        task.add_done_callback(done)
+        self.running.add(task)
+
+
+class ClockScheduler(AsyncIOScheduler):
+    """An AsyncIOScheduler that reads the time from the `Clock` port instead of the wall clock.
+
+    With the system clock it behaves as APScheduler does. With a virtual clock (`clock.virtual`) it sets no
+    wake-up timers of its own: the driver moves the clock and calls `run_due()`, so tests never race time.
+    """
+
+    def __init__(self, clock: Clock, **options: Any) -> None:
+        self.clock = clock
+        self.virtual = bool(getattr(clock, "virtual", False))
+        super().__init__(**options)
+
+    def _start_timer(self, wait_seconds: float | None) -> None:
+        if self.virtual:
+            self._stop_timer()
+            return
+        super()._start_timer(wait_seconds)
+
+    def run_due(self) -> None:
+        """Submit every job due by the clock's time now (what a wake-up does), in due order."""
+        self._process_jobs()
+
+    def next_due(self) -> datetime | None:
+        """The earliest next run time over all job stores, or None when nothing is scheduled."""
+        times = [t for store in self._jobstores.values() if (t := store.get_next_run_time()) is not None]
+        return min(times) if times else None
+
+    def _process_jobs(self) -> float | None:
+        # APScheduler 3.11's loop (BaseScheduler._process_jobs), with `now` from the clock port.
+        if self.state == STATE_PAUSED:
+            return None
+        now = self.clock.now().astimezone(self.timezone)
+        next_wakeup: datetime | None = None
+        events = []
+        with self._jobstores_lock:
+            for alias, store in self._jobstores.items():
+                try:
+                    due_jobs = store.get_due_jobs(now)
+                except Exception as exc:  # noqa: BLE001 - retry the store later, as APScheduler does
+                    log.warning("error getting due jobs from job store %r: %s", alias, exc)
+                    retry_at = now + timedelta(seconds=self.jobstore_retry_interval)
+                    next_wakeup = retry_at if next_wakeup is None else min(next_wakeup, retry_at)
+                    continue
+                for job in due_jobs:
+                    try:
+                        executor = self._lookup_executor(job.executor)
+                    except BaseException:  # noqa: BLE001
+                        log.error("executor lookup failed for job %s; removing it", job)
+                        self.remove_job(job.id, alias)
+                        continue
+                    run_times = job._get_run_times(now)
+                    run_times = run_times[-1:] if run_times and job.coalesce else run_times
+                    if run_times:
+                        try:
+                            executor.submit_job(job, run_times)
+                        except MaxInstancesReachedError:
+                            log.warning("job %s skipped: already running", job)
+                            events.append(JobSubmissionEvent(EVENT_JOB_MAX_INSTANCES, job.id, alias, run_times))
+                        except BaseException:  # noqa: BLE001
+                            log.exception("error submitting job %s", job)
+                        else:
+                            events.append(JobSubmissionEvent(EVENT_JOB_SUBMITTED, job.id, alias, run_times))
+                        following = job.trigger.get_next_fire_time(run_times[-1], now)
+                        if following:
+                            job._modify(next_run_time=following)
+                            store.update_job(job)
+                        else:
+                            self.remove_job(job.id, alias)
+                store_next = store.get_next_run_time()
+                if store_next and (next_wakeup is None or store_next < next_wakeup):
+                    next_wakeup = store_next.astimezone(self.timezone)
+        for event in events:
+            self._dispatch_event(event)
+        if self.state == STATE_PAUSED or next_wakeup is None:
+            return None
+        return max(0.0, (next_wakeup - self.clock.now()).total_seconds())
+
+
 class Runtime:
     """Per-service runtime state (the scheduler, the lock, delivery order)."""
 
@@ -62,7 +172,9 @@ class Runtime:
         self._lock_file: Any = None
         self._lock_conn: Any = None
         self._armed_upto = 0
-        self._round_locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._outbox: dict[int, deque[tuple[str, Outgoing]]] = defaultdict(deque)
+        self._drainers: dict[int, asyncio.Task[None]] = {}
+        self.executor = TrackedExecutor()
         self._places: dict[int, tuple[Server, Place, Place]] = {}
         self.fired = 0
         self.phase_lateness: list[float] = []  # seconds late, for benchmarks
@@ -118,17 +230,17 @@ class Runtime:
         if not self.acquire_lock():
             log.warning("another process runs the round scheduler; this one only records deadlines")
             return
-        from apscheduler.executors.asyncio import AsyncIOExecutor
         from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        self.scheduler = AsyncIOScheduler(
+        self.executor = TrackedExecutor()
+        self.scheduler = ClockScheduler(
+            self.service.clock,
             # deadline jobs persist; the periodic sync is this process's own housekeeping, kept in memory so
             # it doesn't write to the database every few seconds
             jobstores={"default": SQLAlchemyJobStore(engine=self.jobs_engine(), tablename=self.job_table),
                        "local": MemoryJobStore()},
-            executors={"default": AsyncIOExecutor()},
+            executors={"default": self.executor},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
             timezone=UTC,
         )
@@ -138,8 +250,10 @@ class Runtime:
         logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
         self.scheduler.start()
         self.reconcile(full=True)
-        self.scheduler.add_job("bot.rounds.runtime:sync", "interval", seconds=SYNC_SECONDS, id="deadlines:sync",
-                               jobstore="local", replace_existing=True, coalesce=True, misfire_grace_time=None)
+        if not self.scheduler.virtual:  # a virtual clock's driver reconciles at each step itself
+            self.scheduler.add_job("bot.rounds.scheduler:sync", "interval", seconds=SYNC_SECONDS,
+                                   id="deadlines:sync", jobstore="local", replace_existing=True, coalesce=True,
+                                   misfire_grace_time=None)
 
     def jobs_engine(self) -> Engine:
         """The job store's engine. On PostgreSQL its commits don't wait for the disk (synchronous_commit off):
@@ -186,15 +300,15 @@ class Runtime:
         for job_id in stale:
             self._remove(job_id)
         for deadline_id, due in pending:
-            if f"deadline:{deadline_id}" not in existing:
-                self._add(deadline_id, due)
+            # at start every pending job is (re)written, which also renews jobs stored by an older release
+            self._add(deadline_id, due)
         self._armed_upto = max(self._armed_upto, top)
         if full and pending:
             log.info("armed %d pending deadlines", len(pending))
 
     def _add(self, deadline_id: int, due: datetime) -> None:
         assert self.scheduler is not None
-        self.scheduler.add_job("bot.rounds.runtime:fire", "date", run_date=due, args=[deadline_id],
+        self.scheduler.add_job("bot.rounds.scheduler:fire", "date", run_date=due, args=[deadline_id],
                                id=f"deadline:{deadline_id}", replace_existing=True)
         self._armed_upto = max(self._armed_upto, deadline_id)
 
@@ -233,20 +347,40 @@ class Runtime:
 
     # -- delivery -------------------------------------------------------------------------------------------
     async def deliver(self, fx: Effects) -> None:
-        """Arm timers, then post messages in order (per round), opening each round's thread on first use."""
+        """Arm timers, then queue the messages on each round's outbox; they go out in the order produced.
+
+        Returns at once: the caller's reply (e.g. "Speech recorded") goes out before the round's next posts.
+        """
         self.arm(fx)
-        by_round: dict[int, list[tuple[str, Outgoing]]] = defaultdict(list)
         for round_id, where, message in fx.posts:
-            by_round[round_id].append((where, message))
-        for round_id, items in by_round.items():
-            async with self._round_locks[round_id]:
-                for where, message in items:
-                    try:
-                        server, channel, thread = await self.places(round_id)
-                        place = message.place or (channel if where == "channel" else thread)
-                        await self.service.messenger.send(server, place, message)
-                    except Exception:
-                        log.exception("could not post a round message", extra={"round": round_id})
+            self._outbox[round_id].append((where, message))
+        for round_id in {round_id for round_id, _, _ in fx.posts}:
+            drainer = self._drainers.get(round_id)
+            if drainer is None or drainer.done():
+                self._drainers[round_id] = asyncio.get_running_loop().create_task(self._drain(round_id))
+
+    async def _drain(self, round_id: int) -> None:
+        queue = self._outbox[round_id]
+        while queue:
+            where, message = queue.popleft()
+            try:
+                server, channel, thread = await self.places(round_id)
+                place = message.place or (channel if where == "channel" else thread)
+                await self.service.messenger.send(server, place, message)
+            except Exception:
+                log.exception("could not post a round message", extra={"round": round_id})
+
+    def busy(self) -> bool:
+        """True while a timer job runs or a round's outbox still holds messages."""
+        return any(not t.done() for t in (*self.executor.running, *self._drainers.values()))
+
+    async def idle(self) -> None:
+        """Wait until no timer job runs and every round's outbox is empty."""
+        while True:
+            busy = [t for t in (*self.executor.running, *self._drainers.values()) if not t.done()]
+            if not busy:
+                return
+            await asyncio.wait(busy)
 
     async def places(self, round_id: int) -> tuple[Server, Place, Place]:
         """(server, channel, thread) of a round; opens the thread once and stores its id."""
@@ -274,6 +408,12 @@ class Runtime:
 
     # -- firing ----------------------------------------------------------------------------------------
     async def fire(self, deadline_id: int) -> None:
+        """Run one deadline: its transaction in a worker thread (the engine may work there), then deliver."""
+        fx = await asyncio.to_thread(self.fire_now, deadline_id)
+        await self.deliver(fx)
+
+    def fire_now(self, deadline_id: int) -> Effects:
+        """The deadline's transaction: lock the round, check the deadline still applies, act on it."""
         service = self.service
         fx = Effects()
         with db.transaction(service.sessions) as session:
@@ -288,7 +428,7 @@ class Runtime:
                 m.Deadline.id == deadline_id).scalar_subquery()).with_for_update()).first()
             deadline = session.get(m.Deadline, deadline_id)
             if round_row is None or deadline is None or deadline.done_at is not None:
-                return
+                return fx
             now = service.clock.now()
             before = (round_row.state, round_row.phase_index)
             deadline.done_at = now
@@ -303,14 +443,14 @@ class Runtime:
             if self.measure and (round_row.state, round_row.phase_index) != before:
                 self.phase_lateness.append((now - deadline.due_at).total_seconds())
             self.fired += 1
-        await self.deliver(fx)
+        return fx
 
     def retry(self, deadline_id: int, delay: float = 5.0) -> None:
         """A failed timer (e.g. the database blinked) runs again soon instead of leaving the round stuck."""
         self._retries[deadline_id] = self._retries.get(deadline_id, 0) + 1
         if self.scheduler is None or self._retries[deadline_id] > MAX_RETRIES:
             return
-        self._add(deadline_id, datetime.now(UTC) + timedelta(seconds=delay))
+        self._add(deadline_id, self.service.clock.now() + timedelta(seconds=delay))
 
     # -- introspection ---------------------------------------------------------------------------------
     def pending_work(self) -> bool:

@@ -9,7 +9,8 @@ from bot import chat
 from bot.config import Settings
 from bot.service import DebateService
 from bot.storage import models as m
-from tests.ratings.helpers import NullMessenger, incoming
+from tests.fakes.incoming import incoming
+from tests.fakes.messenger import RecordingMessenger
 
 ARTICLE = """Cities Should Make Buses Free
 
@@ -31,7 +32,7 @@ Yet money is finite. Every dollar spent replacing fares is a dollar not spent on
 
 @pytest.fixture
 async def service(settings: Settings):  # type: ignore[no-untyped-def]
-    svc = DebateService(settings, NullMessenger(), platform="shell")
+    svc = DebateService(settings, RecordingMessenger(), platform="shell")
     yield svc
     await svc.stop()
 

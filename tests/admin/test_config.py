@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from bot import chat
 from bot.config import Settings
-from bot.service import DebateService, UserError
+from bot.context import UserError
+from bot.service import DebateService
 from bot.storage import models as m
-from tests.ratings.helpers import NullMessenger, incoming
+from tests.fakes.incoming import incoming
+from tests.fakes.messenger import RecordingMessenger
 
 MINI = {"key": "mini", "name": "Mini 1v1", "speeches": [
     {"side": "pro", "kind": "opening", "seconds": 60}, {"side": "con", "kind": "opening", "seconds": 60}]}
@@ -19,7 +21,7 @@ MINI = {"key": "mini", "name": "Mini 1v1", "speeches": [
 
 @pytest.fixture
 async def service(settings: Settings):  # type: ignore[no-untyped-def]
-    svc = DebateService(settings, NullMessenger(), platform="shell")
+    svc = DebateService(settings, RecordingMessenger(), platform="shell")
     yield svc
     await svc.stop()
 

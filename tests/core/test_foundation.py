@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.logs import configure
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "bot.cli"]
+CLI = [sys.executable, "-m", "adapters.cli"]
 
 
 def run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None,

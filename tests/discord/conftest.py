@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from adapters.discord.client import DebateBot
 from adapters.discord.runner import configure_endpoints
 from bot.config import Settings
+from bot.ports import Clock
 from tests.fakes.discord_fake import FakeDiscord
 
 
@@ -59,10 +60,10 @@ async def disconnect(bot: discord.Client, task: asyncio.Task[None]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(settings: Settings, fake: FakeDiscord) -> AsyncIterator[DebateBot]:
+async def running_bot(settings: Settings, fake: FakeDiscord, clock: Clock | None = None) -> AsyncIterator[DebateBot]:
     """The real bot connected to the fake; re-raises the connection task's exception (parser errors are silent)."""
     configure_endpoints(settings)
-    client = DebateBot(settings, guild_ready_timeout=0.05)
+    client = DebateBot(settings, guild_ready_timeout=0.05, clock=clock)
     task = await connect(client, fake.token)
     try:
         yield client

@@ -1,9 +1,9 @@
-"""Whole rounds through the real discord.py bot and the fake Discord, with accelerated time."""
+"""Whole rounds through the real discord.py bot and the fake Discord, on a virtual clock."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,18 +11,23 @@ import pytest
 from adapters.discord.client import DebateBot
 from bot.config import Settings
 from tests.discord.conftest import running_bot
+from tests.fakes.clock import VirtualClock
 from tests.fakes.discord_fake import EPHEMERAL, MODAL, FakeDiscord
-
-TIME_SCALE = 30.0  # a 2-minute speech lasts 4 s
 
 ARGUMENT = ("Trump's personal diplomacy with Kim is the only channel that has produced results: no nuclear tests "
             "and no missile launches since the talks began. Walking away would hand the field to hardliners.")
 
 
 @pytest.fixture
-async def fast_bot(discord_settings: Settings, fake: FakeDiscord, redirect_points: None) -> AsyncIterator[DebateBot]:
-    async with running_bot(discord_settings.model_copy(update={"time_scale": TIME_SCALE}), fake) as client:
+async def fast_bot(discord_settings: Settings, fake: FakeDiscord, redirect_points: None,
+                   clock: VirtualClock) -> AsyncIterator[DebateBot]:
+    async with running_bot(discord_settings, fake, clock) as client:
         yield client
+
+
+async def run_timers_until(bot: DebateBot, clock: VirtualClock, predicate: Any) -> None:
+    """Move the virtual clock timer by timer until `predicate()` holds on the fake."""
+    await clock.until(predicate, bot.service, patience=10.0)
 
 
 def form_buttons(fake: FakeDiscord, channel_id: str) -> list[tuple[dict[str, Any], str]]:
@@ -94,7 +99,8 @@ async def test_practice_round_with_form_chat_and_slash_speeches(fast_bot: Debate
     assert "rounds against the bot" in fake.text_of(reply) and "1 rated round" in fake.text_of(reply)
 
 
-async def test_scheduled_round_with_join_buttons_and_votes(fast_bot: DebateBot, fake: FakeDiscord) -> None:
+async def test_scheduled_round_with_join_buttons_and_votes(fast_bot: DebateBot, fake: FakeDiscord,
+                                                           clock: VirtualClock) -> None:
     record = await (await fake.slash("schedule", {"when": "in 1m", "motion": "diplomacy"}, user="bob")).wait_response()
     (reply,) = await record.wait_replies(1)
     assert reply["flags"] & EPHEMERAL and "admins only" in fake.text_of(reply)
@@ -104,8 +110,7 @@ async def test_scheduled_round_with_join_buttons_and_votes(fast_bot: DebateBot, 
     text = fake.text_of(reply)
     assert "<t:" in text and ":R>" in text  # the start time as a Discord timestamp
     start = int(text.split("<t:")[1].split(":")[0])
-    expected = datetime.now(UTC) + timedelta(seconds=60 / TIME_SCALE)
-    assert abs(start - expected.timestamp()) < 130  # shown in debate time or wall time, but near now
+    assert start == int((clock.now() + timedelta(seconds=60)).timestamp())
 
     # The signup message has join buttons; bob and carol join with them.
     def signup() -> list[dict[str, Any]]:
@@ -123,7 +128,7 @@ async def test_scheduled_round_with_join_buttons_and_votes(fast_bot: DebateBot, 
     await (await fake.click(message, audience, user="alice")).wait_response()
 
     # The round starts by itself in a thread; bob and carol give all six speeches with the form.
-    await fake.wait_for(lambda: fake.threads(), timeout=30)
+    await run_timers_until(fast_bot, clock, lambda: fake.threads() and form_buttons(fake, fake.threads()[-1]["id"]))
     thread_id = fake.threads()[-1]["id"]
     for number in range(1, 7):
         message, custom_id = await next_turn(fake, thread_id, number)
@@ -149,5 +154,5 @@ async def test_scheduled_round_with_join_buttons_and_votes(fast_bot: DebateBot, 
     (reply,) = await record.wait_replies(1)
     assert reply["flags"] & EPHEMERAL and "counted" not in fake.text_of(reply)
 
-    await fake.wait_for(lambda: any("results" in (e.get("title") or "") for m in fake.channel_messages(thread_id)
-                                    for e in m["embeds"]), timeout=30)
+    await run_timers_until(fast_bot, clock, lambda: any("results" in (e.get("title") or "")
+                                                        for m in fake.channel_messages(thread_id) for e in m["embeds"]))

@@ -30,6 +30,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.server import new_app, start_app
+
 TOKEN = "fake-discord-token"
 EPOCH_MS = 1420070400000
 MANAGE_GUILD = 1 << 5
@@ -200,15 +202,11 @@ class FakeDiscord:
         return f"ws://{self.host}:{self.port}/gateway"
 
     async def start(self) -> FakeDiscord:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = new_app()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._api)
         app.router.add_get("/attachments/{id}/{name}", self._attachment)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await start_app(app, self.host, self.port)
         return self
 
     async def stop(self) -> None:

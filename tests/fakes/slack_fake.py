@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.server import new_app, start_app
+
 TEAM_ID = "T0FAKE"
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
@@ -60,17 +62,13 @@ class SlackFake:
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> SlackFake:
         self._envelopes = asyncio.Queue()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = new_app()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/_calls", self._dump)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await start_app(app, self.host, self.port)
         return self
 
     async def stop(self) -> None:

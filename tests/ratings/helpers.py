@@ -7,38 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from bot import chat
-from bot.chat import Incoming, Outgoing, Place, Server, User
 from bot.ratings import record_round
 from bot.storage import models as m
 from bot.storage import repo
+from tests.fakes.incoming import SERVER
 
-SERVER = Server("shell", "club", "Club")
-PLACE = Place("general")
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-
-
-class NullMessenger:
-    async def send(self, server: Server, place: Place, message: Outgoing) -> str:
-        return "1"
-
-    async def edit(self, server: Server, place: Place, message_id: str, message: Outgoing) -> None:
-        return None
-
-    async def open_thread(self, server: Server, place: Place, name: str) -> Place:
-        return place
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-
-def incoming(command: str, caller: str = "ann", *, admin: bool = False, **options) -> Incoming:  # type: ignore[no-untyped-def]
-    return Incoming(server=SERVER, user=User("shell", caller, caller.capitalize(), is_admin=admin), place=PLACE,
-                    command=command, options=options)
 
 
 def person(session: Session, name: str) -> m.User:

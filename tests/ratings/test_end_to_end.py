@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
-from adapters.shell.room import ShellRoom
-from bot.config import Settings
 from bot.storage import models as m
-from tests.rounds.conftest import Room
 
 SPEECH = ("Trump's personal diplomacy with Kim has produced results: no nuclear tests and no missile launches "
           "since the talks began, so the summits should continue.")
 
 
-@pytest.fixture
-async def room(settings: Settings) -> AsyncIterator[Room]:
-    shell = ShellRoom(settings.model_copy(update={"time_scale": 300.0}))
-    wrapper = Room(shell)
-    shell.write = wrapper.lines.append
-    shell.messenger.write = wrapper.lines.append
-    await shell.__aenter__()
-    yield wrapper
-    await shell.__aexit__(None, None, None)
-
-
-async def test_practice_round_is_rated_in_the_bot_pool(room: Room) -> None:
+async def test_practice_round_is_rated_in_the_bot_pool(room_factory) -> None:
+    room = await room_factory()
     await room.say("/debate practice diplomacy pro")
     round_id = room.round().id
     for number in (1, 3, 5):  # opening, rebuttal, closing; the bot speaks in between

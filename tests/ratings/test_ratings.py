@@ -13,7 +13,10 @@ from bot.ratings import MIN_ROUNDS, record_round, season_key, top
 from bot.service import DebateService
 from bot.storage import db, repo
 from bot.storage import models as m
-from tests.ratings.helpers import SERVER, T0, FixedClock, NullMessenger, finished_round, incoming, person
+from tests.fakes.clock import VirtualClock
+from tests.fakes.incoming import SERVER, incoming
+from tests.fakes.messenger import RecordingMessenger
+from tests.ratings.helpers import T0, finished_round, person
 
 
 @pytest.fixture
@@ -126,7 +129,7 @@ def test_periods_thirty_days_and_season(sessions) -> None:  # type: ignore[no-un
 
 
 async def test_leaderboard_command_tells_how_many_rounds_are_missing(settings: Settings) -> None:
-    service = DebateService(settings, NullMessenger(), platform="shell", clock=FixedClock(T0 + timedelta(days=1)))
+    service = DebateService(settings, RecordingMessenger(), platform="shell", clock=VirtualClock(T0 + timedelta(days=1)))
     try:
         with db.transaction(service.sessions) as s:
             ann, bob, cat = person(s, "ann"), person(s, "bob"), person(s, "cat")

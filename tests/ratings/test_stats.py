@@ -8,13 +8,16 @@ from bot import chat
 from bot.config import Settings
 from bot.service import DebateService
 from bot.storage import db, repo
-from tests.ratings.helpers import T0, FixedClock, NullMessenger, finished_round, incoming, person
+from tests.fakes.clock import VirtualClock
+from tests.fakes.incoming import incoming
+from tests.fakes.messenger import RecordingMessenger
+from tests.ratings.helpers import T0, finished_round, person
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 async def test_stats_show_rounds_wins_scores_motion_and_a_png(settings: Settings) -> None:
-    service = DebateService(settings, NullMessenger(), platform="shell", clock=FixedClock(T0 + timedelta(days=1)))
+    service = DebateService(settings, RecordingMessenger(), platform="shell", clock=VirtualClock(T0 + timedelta(days=1)))
     try:
         with db.transaction(service.sessions) as s:
             ann, bob = person(s, "ann"), person(s, "bob")
@@ -48,7 +51,7 @@ async def test_stats_show_rounds_wins_scores_motion_and_a_png(settings: Settings
 
 
 async def test_stats_for_newcomers_unknown_users_and_the_bot(settings: Settings) -> None:
-    service = DebateService(settings, NullMessenger(), platform="shell")
+    service = DebateService(settings, RecordingMessenger(), platform="shell")
     try:
         [empty] = await service.handle(incoming("stats", "newbie"))
         assert "no rated rounds" in chat.plain(empty.text) and empty.image is None

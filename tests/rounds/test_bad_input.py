@@ -33,7 +33,7 @@ async def refused(room, line: str, *needles: str) -> str:
 
 
 async def test_schedule_time_errors(room_factory) -> None:
-    room = await room_factory(time_scale=1)
+    room = await room_factory()
     await refused(room, '/debate schedule "2020-01-01 18:00" diplomacy', "in the past")
     await refused(room, '/debate schedule "18:30 EST" diplomacy', "ambiguous")
     await refused(room, '/debate schedule "18:30 CST" diplomacy', "ambiguous")
@@ -46,7 +46,7 @@ async def test_schedule_time_errors(room_factory) -> None:
 
 
 async def test_unknown_motion_and_format(room_factory) -> None:
-    room = await room_factory(time_scale=1)
+    room = await room_factory()
     await refused(room, "/debate practice motion:zzqx-no-such-motion", "no motion matches")
     await refused(room, '/debate schedule "in 10m" zzqx-no-such-motion', "no motion matches")
     await refused(room, "/debate practice diplomacy pro format:nosuchformat", "unknown format")
@@ -54,7 +54,7 @@ async def test_unknown_motion_and_format(room_factory) -> None:
 
 
 async def test_joining_twice_and_wrong_states(room_factory) -> None:
-    room = await room_factory(time_scale=1)
+    room = await room_factory()
     await room.say("/debate start diplomacy")
     round_id = room.round().id
     await room.say("@alice: /debate join pro")
@@ -69,14 +69,13 @@ async def test_joining_twice_and_wrong_states(room_factory) -> None:
     await refused(room, f"/debate cancel round:{round_id}", "already cancelled")
 
 
-async def test_voting_rules(room_factory, monkeypatch) -> None:
-    monkeypatch.setattr(machine, "JUDGING_SECONDS", 36_000)
-    room = await room_factory(time_scale=5000)
+async def test_voting_rules(room_factory) -> None:
+    room = await room_factory()
     await room.say("/debate start diplomacy")
     round_id = room.round().id
+    await room.say("@judy: /debate join judge")  # judges join before the round starts
     await room.say("@alice: /debate join pro")
     await room.say("@bob: /debate join con")
-    await room.say("@judy: /debate join judge")
     await room.until_state(round_id, "judging")
     await refused(room, "@alice: /debate vote con", "your own round")
     await refused(room, "@judy: /debate vote con", "judging")
@@ -93,7 +92,7 @@ async def test_voting_rules(room_factory, monkeypatch) -> None:
 
 
 async def test_non_admin_refused(room_factory) -> None:
-    room = await room_factory(time_scale=1)
+    room = await room_factory()
     before = counts(room)
     for command, options in (("schedule", {"when": "in 10m", "motion": "diplomacy"}), ("cancel", {"round": 1}),
                              ("config", {"setting": "timezone", "value": "Europe/Paris"})):
@@ -103,7 +102,7 @@ async def test_non_admin_refused(room_factory) -> None:
 
 
 async def test_long_speech_is_truncated_with_notice(room_factory) -> None:
-    room = await room_factory(time_scale=1)
+    room = await room_factory()
     await room.say("/debate practice diplomacy pro")
     round_id = room.round().id
     long_text = ("Diplomacy works because talking beats fighting. " * 500)[:20_000]

@@ -1,4 +1,4 @@
-"""A full practice round against the bot, through the shell adapter with accelerated time."""
+"""A full practice round against the bot, through the shell adapter on a virtual clock."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ async def test_full_practice_round(room_factory, monkeypatch) -> None:
 
     events.subscribe(events.RoundFinished, listener)
     try:
-        room = await room_factory(time_scale=300)
+        room = await room_factory()
         out = await room.say("/debate practice diplomacy pro")
         assert "Practice round #" in out and "Debate Bot takes Con" in out
         round_id = room.round().id

@@ -89,12 +89,12 @@ def wait_db(sessions, predicate, timeout: float = 90, what: str = "condition"):
 @pytest.mark.slow
 def test_sigkill_mid_round_and_restart(settings, tmp_path) -> None:
     env = {**os.environ, "DATABASE_URL": settings.resolved_database_url, "DATA_DIR": str(tmp_path / "data"),
-           "TIME_SCALE": "5", "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
+           "TIME_SCALE": "2", "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
     engine = db.make_engine(settings.resolved_database_url)
     sessions = db.session_factory(engine)
     first = BotProcess(env)
     try:
-        # A practice round (quick format: 120 s opening = 24 s real at scale 5).
+        # A practice round (quick format: 120 s opening = 60 s real at scale 2: room for a slow restart).
         first.send("/debate practice diplomacy pro")
         first.send("First part of my opening: diplomacy with Kim stopped the nuclear tests.")
         # An open round in a tiny format that reaches judging quickly, with audience votes.

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.rounds import machine
 from bot.storage import models as m
 
 
-async def test_full_scheduled_round_with_three_users(room_factory, monkeypatch) -> None:
-    monkeypatch.setattr(machine, "JUDGING_SECONDS", 36_000)  # judging ends with the judge's ballot
-    room = await room_factory(time_scale=200)
+async def test_full_scheduled_round_with_three_users(room_factory) -> None:
+    room = await room_factory()
     out = await room.say('/debate schedule "in 10m" diplomacy')
     assert "Round #" in out and "scheduled" in out
     round_id = room.round().id
@@ -58,7 +56,7 @@ async def test_full_scheduled_round_with_three_users(room_factory, monkeypatch) 
 
 
 async def test_recurring_schedule_and_cancel(room_factory) -> None:
-    room = await room_factory(time_scale=1)
+    room = await room_factory()
     out = await room.say('/debate schedule "every tue 18:00" exercises')
     assert "repeats every tue 18:00" in out
     row = room.round()
@@ -76,7 +74,7 @@ async def test_recurring_schedule_spawns_next_occurrence(room_factory) -> None:
 
     from bot.storage import db
 
-    room = await room_factory(time_scale=200)
+    room = await room_factory()
     await room.say('/debate schedule "every tue 18:00" exercises')
     await room.say("@alice: /debate join pro")
     first = room.round()
@@ -87,7 +85,7 @@ async def test_recurring_schedule_spawns_next_occurrence(room_factory) -> None:
         row = session.get(m.Round, first.id)
         row.state = "signup"
         now = room.service.clock.now()
-        row.starts_at = deadline.due_at = now + timedelta(milliseconds=200)
+        row.starts_at = deadline.due_at = now + timedelta(seconds=1)
         deadline_id = deadline.id
     room.service.rounds_runtime.rearm([deadline_id])
     await room.until_state(first.id, "running", "cancelled")
@@ -98,7 +96,7 @@ async def test_recurring_schedule_spawns_next_occurrence(room_factory) -> None:
 
 
 async def test_fill_policy_bot_fills_an_empty_side(room_factory) -> None:
-    room = await room_factory(time_scale=300)
+    room = await room_factory()
     await room.say('/debate schedule "in 2m" diplomacy')
     await room.say("@alice: /debate join pro")
     round_id = room.round().id
@@ -110,18 +108,18 @@ async def test_fill_policy_bot_fills_an_empty_side(room_factory) -> None:
 
 
 async def test_fill_policy_postpone_then_cancel(room_factory) -> None:
-    room = await room_factory(time_scale=600)
+    room = await room_factory()
     await room.say("/debate config fill_policy postpone")
     await room.say('/debate schedule "in 1m" diplomacy')
     round_id = room.round().id
     await room.until(lambda: "postponed" in room.text, what="postponement")
     assert room.round(round_id).state == "signup"
-    await room.until_state(round_id, "cancelled", timeout=30)
+    await room.until_state(round_id, "cancelled")
     assert "had no debater" in room.text
 
 
 async def test_fill_policy_cancel(room_factory) -> None:
-    room = await room_factory(time_scale=600)
+    room = await room_factory()
     await room.say("/debate config fill_policy cancel")
     await room.say('/debate schedule "in 1m" diplomacy')
     round_id = room.round().id
@@ -130,7 +128,7 @@ async def test_fill_policy_cancel(room_factory) -> None:
 
 
 async def test_open_round_starts_when_seats_fill(room_factory) -> None:
-    room = await room_factory(time_scale=300)
+    room = await room_factory()
     await room.say("/debate start diplomacy")
     round_id = room.round().id
     await room.say("@alice: /debate join")  # no role: the emptiest side

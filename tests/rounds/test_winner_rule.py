@@ -6,8 +6,8 @@ import pytest
 
 from bot import chat
 from bot.admin import parse_winner_rule
+from bot.context import UserError
 from bot.rounds.machine import decide
-from bot.service import UserError
 from bot.storage import db, repo
 from bot.storage import models as m
 

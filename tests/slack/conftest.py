@@ -10,11 +10,12 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from adapters.slack.app import SlackAdapter
+from adapters.slack.app import WORK_SLOTS, SlackAdapter
 from adapters.slack.http import serve
 from bot.config import Settings
 from tests.fakes import slack_client as sc
-from tests.fakes.slack_fake import SlackFake
+from tests.fakes.clock import VirtualClock
+from tests.fakes.slack_fake import Call, SlackFake
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
@@ -26,6 +27,7 @@ class SlackHarness:
     adapter: SlackAdapter
     url: str
     http: aiohttp.ClientSession
+    clock: VirtualClock
 
     async def command(self, text: str, *, user: str = "U0ALICE", channel: str = sc.CHANNEL,
                       trigger_id: str | None = None, **kw: Any) -> tuple[int, str]:
@@ -43,19 +45,28 @@ class SlackHarness:
     async def event(self, event: dict[str, Any], *, event_id: str | None = None, **kw: Any) -> tuple[int, str]:
         return await sc.post(self.http, self.url, SECRET, sc.event_body(event, event_id=event_id), **kw)
 
+    def _quiet(self) -> bool:
+        return self.adapter.gate.in_flight == 0 and self.adapter._slots._value == WORK_SLOTS
+
     async def idle(self) -> None:
-        """Wait until every listener's post-ack work has finished."""
-        import asyncio
+        """Wait until every listener's post-ack work, timer and round post has finished."""
+        await self.clock.settle(self.adapter.service, extra=self._quiet)
 
-        for _ in range(500):
-            await asyncio.sleep(0.02)
-            if self.adapter.gate.in_flight == 0 and self.adapter._slots._value == 2 and not _busy(self.adapter):
-                return
+    async def wait_for(self, predicate: Any) -> list[Call]:
+        """Run the bot's timers on the virtual clock until `predicate(calls)` holds; returns the calls."""
+        await self.clock.until(lambda: predicate(self.fake.calls), self.adapter.service, extra=self._quiet,
+                               patience=10.0,
+                               context=lambda: str([(c.method, c.params.get("text", "")[:80])
+                                                    for c in self.fake.calls]))
+        return self.fake.calls
 
+    async def wait_call(self, method: str, contains: str = "", start: int = 0, **_: Any) -> Call:
+        """The first call of `method` (after index `start`) whose text contains `contains`, running timers."""
+        def match(c: Call) -> bool:
+            return c.method == method and contains in c.blocks_text()
 
-def _busy(adapter: SlackAdapter) -> bool:
-    probe = getattr(adapter.service, "pending_work", None)
-    return bool(probe()) if callable(probe) else False
+        await self.wait_for(lambda calls: any(match(c) for c in calls[start:]))
+        return next(c for c in self.fake.calls[start:] if match(c))
 
 
 def slack_settings(settings: Settings, fake: SlackFake, **extra: Any) -> Settings:
@@ -70,18 +81,18 @@ async def slack_fake() -> AsyncIterator[SlackFake]:
 
 
 @pytest.fixture
-async def slack_factory(settings: Settings, slack_fake: SlackFake) -> AsyncIterator[Any]:
-    """Start the Slack app (real Bolt, real HTTP) with optional settings overrides, e.g. time_scale."""
+async def slack_factory(settings: Settings, slack_fake: SlackFake, clock: VirtualClock) -> AsyncIterator[Any]:
+    """Start the Slack app (real Bolt, real HTTP) on the test's virtual clock, with optional settings overrides."""
     started: list[tuple[Any, SlackAdapter, aiohttp.ClientSession]] = []
 
     async def factory(**overrides: Any) -> SlackHarness:
-        adapter = SlackAdapter(slack_settings(settings, slack_fake, **overrides), update_interval=0.05)
+        adapter = SlackAdapter(slack_settings(settings, slack_fake, **overrides), update_interval=0.05, clock=clock)
         await adapter.start()
         runner = await serve(adapter.web_app(), "127.0.0.1", 0)
         host, port = runner.addresses[0][:2]
         http = aiohttp.ClientSession()
         started.append((runner, adapter, http))
-        return SlackHarness(slack_fake, adapter, f"http://{host}:{port}/slack/events", http)
+        return SlackHarness(slack_fake, adapter, f"http://{host}:{port}/slack/events", http, clock)
 
     yield factory
     for runner, adapter, http in started:

@@ -1,4 +1,4 @@
-"""Whole rounds through Slack with accelerated time: a practice round in a thread (chat speeches and
+"""Whole rounds through Slack on a virtual clock: a practice round in a thread (chat speeches and
 the speech form), and a scheduled round (form, sign-up buttons, vote buttons, results)."""
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ def button(call: Call, prefix: str) -> dict[str, Any]:
 
 
 async def test_full_practice_round_in_a_thread(slack_factory: Any) -> None:
-    slack: SlackHarness = await slack_factory(time_scale=120.0)
+    slack: SlackHarness = await slack_factory()
     fake = slack.fake
     assert (await slack.command("/debate practice diplomacy pro"))[0] == 200
-    await fake.wait_call("chat.postMessage", "Practice round #", timeout=30)
-    turn = await fake.wait_call("chat.postMessage", "Speech 1 of 6", timeout=30)
+    await slack.wait_call("chat.postMessage", "Practice round #")
+    turn = await slack.wait_call("chat.postMessage", "Speech 1 of 6")
     thread_ts = turn.params["thread_ts"]
     assert thread_ts and turn.params["channel"] == sc.CHANNEL
     await slack.event(sc.message_event(OPENING, thread_ts=thread_ts))
@@ -49,20 +49,20 @@ async def test_full_practice_round_in_a_thread(slack_factory: Any) -> None:
     await slack.event(sc.message_event("edited", thread_ts=thread_ts, subtype="message_changed",
                                        message={"text": "rewritten", "user": "U0ALICE"}))
 
-    turn = await fake.wait_call("chat.postMessage", "Speech 3 of 6", timeout=30)
+    turn = await slack.wait_call("chat.postMessage", "Speech 3 of 6")
     await slack.event(sc.message_event(REBUTTAL, thread_ts=thread_ts))
 
-    turn = await fake.wait_call("chat.postMessage", "Speech 5 of 6", timeout=30)
+    turn = await slack.wait_call("chat.postMessage", "Speech 5 of 6")
     form_button = button(turn, "speech")
     assert form_button["action_id"].startswith("form:")
     start = len(fake.calls)
     await slack.click(form_button["value"], action_id=form_button["action_id"], thread_ts=thread_ts)
-    view = (await fake.wait_call("views.open", start=start)).params["view"]
+    view = (await slack.wait_call("views.open", start=start)).params["view"]
     assert (await slack.submit(view, {"text": CLOSING}))[0] == 200
-    recorded = await fake.wait_call("chat.postEphemeral", "recorded", start=start)
+    recorded = await slack.wait_call("chat.postEphemeral", "recorded", start=start)
     assert recorded.params["thread_ts"] == thread_ts and recorded.params["user"] == "U0ALICE"
 
-    results = await fake.wait_call("chat.postMessage", "Winner", timeout=60)
+    results = await slack.wait_call("chat.postMessage", "Winner")
     assert results.params["thread_ts"] == thread_ts
     row = rounds(slack)[-1]
     assert row.state == "finished"
@@ -78,32 +78,32 @@ async def test_full_practice_round_in_a_thread(slack_factory: Any) -> None:
 
     # the rating chart is uploaded with the current upload API, into the channel
     await slack.command("/debate stats")
-    complete = await fake.wait_call("files.completeUploadExternal", timeout=30)
+    complete = await slack.wait_call("files.completeUploadExternal")
     assert complete.params["channel_id"] == sc.CHANNEL
     assert fake.of("upload")[0].params["size"] > 100, "the PNG bytes were uploaded"
 
 
 async def test_scheduled_round_with_form_signup_buttons_and_votes(slack_factory: Any) -> None:
-    slack: SlackHarness = await slack_factory(time_scale=200.0)
+    slack: SlackHarness = await slack_factory()
     fake = slack.fake
     await slack.command("/debate schedule", user="U0ADMIN")
-    view = (await fake.wait_call("views.open")).params["view"]
+    view = (await slack.wait_call("views.open")).params["view"]
     motion = next(b for b in view["blocks"] if b.get("block_id") == "opt:motion")
     assert motion["element"]["type"] == "static_select", "motions are offered from the engine"
     motion_id = motion["element"]["options"][0]["value"]
     assert (await slack.submit(view, {"when": "in 10m", "motion": motion_id}, user="U0ADMIN"))[0] == 200
-    await fake.wait_call("chat.postMessage", "scheduled", timeout=30)
-    signup = await fake.wait_call("chat.postMessage", "Join", timeout=30)
+    await slack.wait_call("chat.postMessage", "scheduled")
+    signup = await slack.wait_call("chat.postMessage", "Join")
     await slack.click(button(signup, "join pro")["value"], user="U0ALICE")
     await slack.click(button(signup, "join con")["value"], user="U0BOB")
-    await fake.wait_for(lambda calls: sum(c.method == "response_url" and "You joined" in c.blocks_text()
+    await slack.wait_for(lambda calls: sum(c.method == "response_url" and "You joined" in c.blocks_text()
                                           for c in calls) == 2)
-    turn = await fake.wait_call("chat.postMessage", "Speech 1 of 6", timeout=30)
+    turn = await slack.wait_call("chat.postMessage", "Speech 1 of 6")
     await slack.event(sc.message_event(OPENING, thread_ts=turn.params.get("thread_ts")))
-    voting = await fake.wait_call("chat.postMessage", "Vote", timeout=60)
+    voting = await slack.wait_call("chat.postMessage", "Vote")
     await slack.click(button(voting, "vote pro")["value"], user="U0CAROL")
     await slack.click(button(voting, "vote con")["value"], user="U0ALICE")  # debaters can't vote
-    results = await fake.wait_call("chat.postMessage", "Winner", timeout=60)
+    results = await slack.wait_call("chat.postMessage", "Winner")
     row = rounds(slack)[-1]
     assert row.state == "finished" and not row.is_practice
     assert {p.user.external_id: p.role for p in row.participants if p.role in ("pro", "con")} == \

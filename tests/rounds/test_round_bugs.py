@@ -1,0 +1,92 @@
+"""Round behaviour users ran into (issue 11, section 3), each pinned by a test on the virtual clock."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.storage import models as m
+
+
+async def _judging_round(room, *, judge: str | None = None, audience: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    await room.say("/debate start diplomacy")
+    round_id = room.round().id
+    if judge:
+        await room.say(f"@{judge}: /debate join judge")
+    if audience:
+        await room.say(f"@{audience}: /debate join audience")
+    await room.say("@alice: /debate join pro")
+    await room.say("@bob: /debate join con")
+    await room.until_state(round_id, "judging")
+    return round_id
+
+
+async def test_vote_without_round_picks_the_round_that_is_voting(room_factory) -> None:
+    room = await room_factory()
+    voting = await _judging_round(room)
+    await room.say("/debate start diplomacy")  # another round, in sign-up, in the same channel
+    signup = room.round().id
+    assert signup != voting and room.round(signup).state == "signup"
+    out = await room.say("@carol: /debate vote pro")
+    assert f"round #{voting} is counted" in out
+    await room.say(f"/debate cancel round:{signup}")
+
+
+async def test_vote_lists_the_rounds_when_several_are_voting(room_factory) -> None:
+    room = await room_factory()
+    ids = []
+    for a, b in (("alice", "bob"), ("cat", "dan")):
+        await room.say("/debate start diplomacy")
+        ids.append(room.round().id)
+        await room.say(f"@{a}: /debate join pro round:{ids[-1]}")
+        await room.say(f"@{b}: /debate join con round:{ids[-1]}")
+    await room.until(lambda: all(room.round(i).state == "judging" for i in ids), what="both voting")
+    out = await room.say("@dave: /debate vote pro")
+    assert f"#{ids[0]}" in out and f"#{ids[1]}" in out and "round:" in out
+    assert "counted" in await room.say(f"@dave: /debate vote pro round:{ids[1]}")
+
+
+async def test_a_ballot_does_not_close_voting_and_results_show_every_count(room_factory) -> None:
+    room = await room_factory()
+    round_id = await _judging_round(room, judge="judy", audience="eve")
+    out = await room.say(f"@judy: /debate judge con 70,71,72,73,74,75 round:{round_id}")
+    assert "Ballot recorded" in out
+    assert room.round(round_id).state == "judging"  # voting stays open until its announced end...
+    assert "counted" in await room.say("@zed: /debate vote pro")  # ...so a late audience vote still counts
+    await room.until_state(round_id, "finished")
+    results = room.text[room.text.rindex("results"):]
+    assert "Judges' ballots: Pro 0, Con 1" in results and "audience votes: Pro 1, Con 0" in results
+    assert "judges: 70" in results
+
+
+async def test_everyone_voting_closes_voting_early(room_factory) -> None:
+    room = await room_factory()
+    round_id = await _judging_round(room, judge="judy", audience="eve")
+    await room.say(f"@judy: /debate judge con round:{round_id}")
+    assert room.round(round_id).state == "judging"
+    await room.say("@eve: /debate vote pro")
+    assert room.round(round_id).state == "finished"
+
+
+async def test_judges_join_before_the_round_starts(room_factory) -> None:
+    room = await room_factory()
+    await room.say("/debate start diplomacy")
+    round_id = room.round().id
+    await room.say("@alice: /debate join pro")
+    await room.say("@bob: /debate join con")
+    assert room.round(round_id).state == "running"
+    out = await room.say(f"@judy: /debate join judge round:{round_id}")
+    assert "judges join before it starts" in out
+    assert not [p for p in room.round(round_id).participants if p.role == "judge"]
+    assert "as audience" in await room.say(f"@judy: /debate join audience round:{round_id}")
+
+
+async def test_no_reminder_within_a_minute_of_the_start(room_factory) -> None:
+    room = await room_factory()
+
+    def kinds(round_id: int) -> set[str]:
+        return set(room.query(lambda s: s.scalars(select(m.Deadline.kind).where(m.Deadline.round_id == round_id))))
+
+    await room.say('/debate schedule "in 1m" diplomacy')
+    assert "reminder" not in kinds(room.round().id)
+    await room.say('/debate schedule "in 10m" diplomacy')
+    assert "reminder" in kinds(room.round().id)
