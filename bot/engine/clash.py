@@ -6,13 +6,16 @@ point of the other side when that point
 - is one of the pack's answers to it (`pack.answers`, either direction); or
 - says something close in meaning (the encoder's cosine) with the opposite stance toward the motion.
 
+The weighing sums the weights of each side's points that stood; a point the other side never had a
+turn to answer (made after its last speech) counts half, as a judge discounts new points in a reply.
+
 The judge's engagement criterion (scoring.py) and the round results use the same rule.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -161,12 +164,15 @@ def _quote(text: str, limit: int = 90) -> str:
     return f"“{text if len(text) <= limit else text[:limit].rsplit(' ', 1)[0] + '…'}”"
 
 
-def _side_name(side: str) -> str:
-    return {"pro": "Pro", "con": "Con"}.get(side, side.title())
+def weigh_clash(index: ArticleIndex, motion_id: str | None, speeches: Sequence[tuple[str, str]],
+                names: Mapping[str, str] | None = None) -> Clash:
+    """Weigh a round's clash from its speeches in speaking order, each (side "pro"|"con", text).
 
-
-def weigh_clash(index: ArticleIndex, motion_id: str, speeches: Sequence[tuple[str, str]]) -> Clash:
-    """Weigh a round's clash from its speeches in speaking order, each (side "pro"|"con", text)."""
+    `names` gives the sides' display names for the reason (default "Pro" and "Con"). A point that the
+    other side never had a turn to answer (made after its last speech) counts half in the weighing."""
+    bad = {side for side, _ in speeches} - {"pro", "con"}
+    if bad:
+        raise ValueError(f"sides must be pro or con, not {sorted(bad)}")
     hearings = [(side, listen(index, text, motion_id, side)) for side, text in speeches]
     motion = index.motion(motion_id)
     motion_text = motion.text if motion else None
@@ -194,19 +200,25 @@ def weigh_clash(index: ArticleIndex, motion_id: str, speeches: Sequence[tuple[st
     stood = {s: sorted((p for p in made[s] if p.answered_by is None), key=lambda p: -p.weight) for s in sides}
     answered = {s: sorted((p for p in made[s] if p.answered_by is not None), key=lambda p: -p.weight)
                 for s in sides}
-    standing = {s: sum(p.weight for p in stood[s]) for s in sides}
+    last = {s: max((k for k, (side, _) in enumerate(speeches) if side == s), default=-1) for s in sides}
+
+    def counted(p: ClashPoint) -> float:
+        return p.weight if last[other_side(p.side)] > p.speech else 0.5 * p.weight
+
+    standing = {s: sum(counted(p) for p in stood[s]) for s in sides}
     leader = None
     if abs(standing["pro"] - standing["con"]) >= 0.1:
         leader = max(sides, key=lambda s: standing[s])
-    return Clash(stood, answered, standing, leader, _reason(stood, answered, standing, leader))
+    shown = {"pro": "Pro", "con": "Con", **(names or {})}
+    return Clash(stood, answered, standing, leader, _reason(stood, answered, standing, leader, shown))
 
 
 def _reason(stood: dict[str, list[ClashPoint]], answered: dict[str, list[ClashPoint]], standing: dict[str, float],
-            leader: str | None) -> str:
+            leader: str | None, names: Mapping[str, str]) -> str:
     """One paragraph weighing the clash."""
     parts: list[str] = []
     for s in ("pro", "con"):
-        name, other = _side_name(s), _side_name(other_side(s))
+        name, other = names[s], names[other_side(s)]
         if not stood[s] and not answered[s]:
             parts.append(f"{name} made no point on the motion.")
             continue
@@ -223,7 +235,7 @@ def _reason(stood: dict[str, list[ClashPoint]], answered: dict[str, list[ClashPo
         parts.append("On the clash the sides were even: neither kept clearly more of its case standing.")
     else:
         lo = other_side(leader)
-        parts.append(f"On the clash {_side_name(leader)} came out ahead: more of its case stood "
+        parts.append(f"On the clash {names[leader]} came out ahead: more of its case stood "
                      f"({standing[leader]:.1f} against {standing[lo]:.1f} by weight)"
-                     + (f", and it answered {len(answered[lo])} of {_side_name(lo)}'s points." if answered[lo] else "."))
+                     + (f", and it answered {len(answered[lo])} of {names[lo]}'s points." if answered[lo] else "."))
     return " ".join(parts)
