@@ -23,23 +23,28 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import delete
 
 from adapters.slack import forms, render
 from adapters.slack.http import IdleGate, web_app
 from adapters.slack.messenger import SlackMessenger
-from bot import chat, commands
+from bot import chat, commands, hygiene
 from bot.chat import Incoming, Kind, Outgoing, Place, Server, User
 from bot.config import Settings
 from bot.ports import Clock
 from bot.service import DebateService
+from bot.storage import db, repo
+from bot.storage import models as m
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +55,25 @@ WORK_SLOTS = 2  # handler work running at once; the rest queue behind the idle g
 _MENTION_AT_START = re.compile(r"^\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*")
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _USER_EDITED_SUBTYPES = {"message_changed", "message_deleted"}
+REPLAY_PLATFORM = "slack-sig"  # processed_events rows that record request signatures (replay protection)
+REPLAY_KEEP_SECONDS = 15 * 60  # older signature rows are pruned; Slack refuses timestamps over 5 minutes old
+REPLAY_CLAIM_TIMEOUT = 1.0  # seconds the ack may wait for the shared replay check
+# A payload that lacks what a listener reads (a field, a number): one log line, no traceback.
+_MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError)
 _HANDLED_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
+
+
+def event_time(ts: Any) -> datetime:
+    """A Slack `ts` ("1700000000.000100") as UTC; now when it is missing or not a sane number."""
+    try:
+        when = float(ts)
+        if 0 < when < 32_503_680_000:  # before the year 3000
+            return datetime.fromtimestamp(when, UTC)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    if ts:
+        log.info("unreadable Slack ts %.40r; using the time of arrival", ts)
+    return datetime.now(UTC)
 
 
 def api_base(settings: Settings) -> str:
@@ -130,9 +153,14 @@ class SlackAdapter:
         self.gate = IdleGate()
         self._slots = asyncio.Semaphore(WORK_SLOTS)
         self._recent: OrderedDict[str, None] = OrderedDict()
-        # process_before_response=False: Bolt answers Slack as soon as ack() is called.
+        self._claims = 0
+        # process_before_response=False: Bolt answers Slack as soon as ack() is called. Bolt's own logger
+        # is a child of `slack_bolt`, so its level (and Socket Mode's payload dumps at DEBUG) follow the
+        # level `bot.logs.configure` sets there, not the root's.
         self.app = AsyncApp(client=self.client, signing_secret=self.signing_secret or None,
-                            process_before_response=False, request_verification_enabled=True)
+                            process_before_response=False, request_verification_enabled=True,
+                            raise_error_for_unhandled_request=True, logger=logging.getLogger("slack_bolt.app"))
+        self.app.error(self.on_error)
         self._register()
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -144,7 +172,52 @@ class SlackAdapter:
         await self.service.stop()
 
     def web_app(self) -> web.Application:
-        return web_app(self.app, self.signing_secret, self.gate)
+        shared = self.service.db_url.startswith("postgresql")
+        return web_app(self.app, self.signing_secret, self.gate, claim=self.claim_signature if shared else None)
+
+    async def claim_signature(self, signature: str) -> bool:
+        """Record a request's signature in the database: False when any process saw it before.
+
+        Only on PostgreSQL, where several processes share one database: on SQLite a write would queue
+        behind a handler's transaction, and the one process there has the in-memory check.
+        """
+        return await asyncio.wait_for(asyncio.to_thread(self._claim_signature, signature), REPLAY_CLAIM_TIMEOUT)
+
+    def _claim_signature(self, signature: str) -> bool:
+        self._claims += 1
+        with db.transaction(self.service.sessions) as session:
+            if self._claims % 500 == 1:
+                cutoff = datetime.now(UTC) - timedelta(seconds=REPLAY_KEEP_SECONDS)
+                session.execute(delete(m.ProcessedEvent).where(m.ProcessedEvent.platform == REPLAY_PLATFORM,
+                                                               m.ProcessedEvent.created_at < cutoff))
+            return repo.claim_event(session, REPLAY_PLATFORM, signature)
+
+    async def on_error(self, error: Exception, body: dict[str, Any], response: BoltResponse | None
+                       ) -> BoltResponse | None:
+        """Bolt's error handler: a request no listener takes, or a payload a listener can't read.
+
+        After the ack (`response` is None) only the log line is left to give."""
+        kind = body.get("type") if isinstance(body, dict) else None
+        if response is None:
+            if isinstance(error, _MALFORMED):
+                log.warning("malformed Slack %s: %s: %.200s", kind or "request", type(error).__name__, error)
+            else:
+                log.error("Slack listener failed", exc_info=error)
+            return None
+        if isinstance(error, BoltUnhandledRequestError):
+            if kind == "event_callback":  # an event we don't listen for: acknowledge it, or Slack retries
+                return BoltResponse(status=200, body="")
+            what = (body.get("view") or {}).get("callback_id") if kind and kind.startswith("view_") else None
+            log.info("unhandled Slack request: %s%s", kind or body.get("command") or "unknown",
+                     f" (callback_id {what!r:.60})" if what else "")
+            return BoltResponse(status=400, body='{"error": "unhandled request"}',
+                                headers={"content-type": "application/json"})
+        if isinstance(error, _MALFORMED):
+            log.warning("malformed Slack %s: %s: %.200s", kind or "request", type(error).__name__, error)
+        else:
+            log.error("Slack request failed", exc_info=error)
+        return BoltResponse(status=400, body='{"error": "malformed request"}',
+                            headers={"content-type": "application/json"})
 
     async def _work(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run handler work after the HTTP ack, a few at a time."""
@@ -152,6 +225,8 @@ class SlackAdapter:
             await self.gate.wait()
             try:
                 await action()
+            except _MALFORMED as exc:
+                log.warning("slack listener could not read the payload: %s: %.200s", type(exc).__name__, exc)
             except Exception:
                 log.exception("slack listener failed")
 
@@ -197,7 +272,7 @@ class SlackAdapter:
             if forms.wants_form(command, text) and body.get("trigger_id"):
                 await self._open_form(client, body["trigger_id"], server, command, {}, place)
                 return
-            command, options = commands.parse_text(text)
+            command, options = hygiene.check_text(text)
         except commands.UsageError as exc:
             await respond(response_type="ephemeral", **render.payload(
                 Outgoing(text=exc.reply, kind=Kind.ERROR, ephemeral=True)))
@@ -230,6 +305,15 @@ class SlackAdapter:
                 log.info("cannot open form for %r: %s", command_text, exc)
             return
 
+        try:
+            hygiene.check_text(str(command_text))
+        except commands.UsageError as exc:
+            log.info("button refused: %s", exc)
+            if body.get("response_url"):
+                await respond(response_type="ephemeral", replace_original=False, **render.payload(
+                    Outgoing(text=exc.reply, kind=Kind.ERROR, ephemeral=True)))
+            return
+
         async def work() -> None:
             incoming = Incoming(server=server, user=await self._user(user_info.get("id", ""),
                                                                      user_info.get("username", "")),
@@ -241,9 +325,15 @@ class SlackAdapter:
         await self._work(work)
 
     async def on_view(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        command, given, raw, place = forms.read_submission(view)
+        try:
+            command, given, raw, place = forms.read_submission(view)
+        except (commands.UsageError, *_MALFORMED) as exc:
+            log.info("unreadable form submission %.60r: %s", view.get("callback_id"), exc)
+            await ack()
+            return
         try:
             options = commands.coerce(command, raw)
+            hygiene.check_ids(command, options)
         except commands.UsageError as exc:
             await ack(response_action="errors", errors={forms.error_block(command, given, str(exc)): str(exc)})
             return
@@ -281,7 +371,7 @@ class SlackAdapter:
         incoming = Incoming(server=self._server(body.get("team_id") or event.get("team", "")),
                             user=await self._user(event["user"]), place=place,
                             text=slack_text_to_plain(event.get("text") or ""), event_id=body.get("event_id"),
-                            at=datetime.fromtimestamp(float(event.get("ts") or time.time()), UTC))
+                            at=event_time(event.get("ts")))
         await self.deliver(await self._handle(incoming), incoming)
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
@@ -298,7 +388,7 @@ class SlackAdapter:
             incoming = Incoming(server=server, user=user, place=place, text=text, event_id=body.get("event_id"),
                                 at=datetime.now(UTC))
             try:
-                command, options = commands.parse_text(text)
+                command, options = hygiene.check_text(text)
             except commands.UsageError as exc:
                 await self.deliver([Outgoing(text=exc.reply, kind=Kind.ERROR, ephemeral=True)], incoming)
                 return

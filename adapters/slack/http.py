@@ -1,22 +1,42 @@
-"""Serving a Bolt `AsyncApp` over aiohttp at `/slack/events`, with replay protection and an idle gate.
+"""Serving a Bolt `AsyncApp` over aiohttp at `/slack/events`, with input hygiene, replay protection and an
+idle gate.
 
 Shared by the bot and by the benchmark's bare app, so both are served exactly the same way.
+
+Before Bolt sees a request, it must pass, in this order (each refusal is one log line, never a traceback):
+
+1. a body size cap (413): a declared Content-Length over the cap is refused before the body is read;
+2. the signature (401): the HMAC is checked over the raw bytes, five minutes' clock skew at most;
+3. a replay check (401): a signature seen before, in this process or (with `claim`) any process
+   sharing the database;
+4. the body's shape (400): UTF-8, and a JSON object (or a form whose `payload` is a JSON object).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
+import hmac
+import json
+import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 MAX_AGE = 60 * 5  # Slack's rule: reject requests signed more than five minutes ago
+# Slack's largest payloads (a 40,000-character message event with its rich-text blocks, a modal's view)
+# stay well under this; anything bigger is refused before it is read or verified.
+MAX_BODY = 512 * 1024
 
 
 class IdleGate:
@@ -53,52 +73,165 @@ class IdleGate:
             await asyncio.sleep(max(0.002, self.quiet - idle_for) if self.in_flight == 0 else self.quiet)
 
 
+class BadRequest(Exception):
+    """A request refused before Bolt sees it: `status` and a one-line reason for the log."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
 class ReplayGuard:
-    """Refuses a signed request seen before: a replay within Slack's five minutes gets 401.
+    """Refuses a request that is unsigned, signed with another secret, too old, or seen before.
+
+    The signature is checked over the raw bytes, so a body that is not even UTF-8 gets a clean 401
+    (unsigned) or 400 (signed) instead of a decoding error. A replay within Slack's five minutes gets
+    401: seen in this process (memory), or, with `claim`, in any process sharing the database
+    (`await claim(signature)` is False when the signature was recorded before; when it fails, the
+    request is let through with a warning, and the core's event-id dedup still stops a second action).
 
     Slack's own retries are signed afresh (new timestamp and signature), so they pass here and
     are de-duplicated by event id in the core instead.
     """
 
-    def __init__(self, signing_secret: str, max_age: int = MAX_AGE) -> None:
-        self.verifier = SignatureVerifier(signing_secret)
+    def __init__(self, signing_secret: str, max_age: int = MAX_AGE,
+                 claim: Callable[[str], Awaitable[bool]] | None = None) -> None:
+        self.secret = signing_secret.encode()
         self.max_age = max_age
+        self.claim = claim
         self._seen: OrderedDict[str, float] = OrderedDict()
 
-    def accept(self, body: str, timestamp: str | None, signature: str | None) -> bool:
-        if not timestamp or not signature:
+    def signed(self, body: bytes, timestamp: str | None, signature: str | None) -> bool:
+        """A valid, fresh signature over `body` (nothing is recorded)."""
+        if not timestamp or not signature or not self.secret or len(timestamp) > 20:
             return False
-        now = time.time()
         try:
-            if abs(now - int(timestamp)) > self.max_age:
+            if abs(time.time() - int(timestamp)) > self.max_age:
                 return False
         except ValueError:
             return False
-        if not self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
-            return False
+        expected = "v0=" + hmac.new(self.secret, b"v0:" + timestamp.encode() + b":" + body,
+                                    hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+    async def first_time(self, signature: str) -> bool:
+        """Record a verified signature; False when it was seen before (a replay)."""
+        now = time.time()
         while self._seen and next(iter(self._seen.values())) < now - self.max_age:
             self._seen.popitem(last=False)
         if signature in self._seen:
             return False
         self._seen[signature] = now
+        if self.claim is not None:
+            try:
+                return await self.claim(signature)
+            except Exception as exc:  # the database is down or slow: the core's event-id dedup still holds
+                log.warning("shared replay check skipped: %s", type(exc).__name__)
         return True
+
+    async def accept(self, body: bytes | str, timestamp: str | None, signature: str | None) -> bool:
+        raw = body.encode() if isinstance(body, str) else body
+        return self.signed(raw, timestamp, signature) and await self.first_time(signature or "")
+
+
+def check_shape(text: str, content_type: str | None) -> None:
+    """Raise BadRequest(400) unless the body parses the way Bolt will parse it, into a JSON object."""
+    if not text:
+        raise BadRequest(400, "empty body")
+    try:
+        if content_type == "application/json" or text.startswith("{"):
+            body = json.loads(text)
+        else:
+            form = dict(parse_qsl(text, keep_blank_values=True))
+            body = json.loads(form["payload"]) if "payload" in form else form
+    except (ValueError, RecursionError):
+        raise BadRequest(400, "body is not valid JSON or form data") from None
+    if not isinstance(body, dict):
+        raise BadRequest(400, f"body is a JSON {type(body).__name__}, not an object")
+    problem = _missing_fields(body)
+    if problem:
+        raise BadRequest(400, problem)
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 64
+
+
+def _missing_fields(body: dict) -> str | None:
+    """What a signed payload lacks that every listener relies on (None when it has it all)."""
+    if "command" in body:  # a slash command (form fields)
+        return None if _is_id(body.get("user_id")) else "slash command without user_id"
+    kind = body.get("type")
+    if not isinstance(kind, str):
+        return None if "ssl_check" in body else "payload without a type"
+    if kind == "event_callback":
+        event = body.get("event")
+        return None if isinstance(event, dict) and isinstance(event.get("type"), str) else "event without an event"
+    if kind in ("block_actions", "view_submission", "view_closed", "shortcut", "message_action"):
+        user = body.get("user")
+        if not isinstance(user, dict) or not _is_id(user.get("id")):
+            return f"{kind} without a user id"
+        if kind == "block_actions":
+            actions = body.get("actions")
+            if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
+                return "block_actions without actions"
+        if kind.startswith("view_"):
+            view = body.get("view")
+            if not isinstance(view, dict) or not isinstance(view.get("callback_id"), str) \
+                    or not isinstance(view.get("type"), str):
+                return f"{kind} without a view type and callback_id"
+            if not isinstance(view.get("state", {}), dict) or not isinstance(view.get("private_metadata", ""), str):
+                return f"{kind} with a malformed view"
+    return None
 
 
 def web_app(bolt: AsyncApp, signing_secret: str, gate: IdleGate | None = None,
-            path: str = EVENTS_PATH) -> web.Application:
-    """An aiohttp application serving `bolt` at `path` (plus GET /health)."""
-    guard = ReplayGuard(signing_secret)
+            path: str = EVENTS_PATH, *, claim: Callable[[str], Awaitable[bool]] | None = None,
+            max_body: int = MAX_BODY) -> web.Application:
+    """An aiohttp application serving `bolt` at `path` (plus GET /health).
+
+    `claim` shares replay protection between processes (see `ReplayGuard`); `max_body` caps a
+    request's size in bytes.
+    """
+    guard = ReplayGuard(signing_secret, claim=claim)
+
+    async def read(request: web.Request) -> AsyncBoltRequest:
+        if request.content_length is not None and request.content_length > max_body:
+            raise BadRequest(413, f"body of {request.content_length} bytes is over the {max_body}-byte cap")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise BadRequest(413, f"body is over the {max_body}-byte cap") from None
+        headers = request.headers
+        signature = headers.get("X-Slack-Signature")
+        if not guard.signed(raw, headers.get("X-Slack-Request-Timestamp"), signature):
+            raise BadRequest(401, "unsigned, wrongly signed or expired")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest(400, "body is not UTF-8") from None
+        check_shape(text, request.content_type)
+        if not await guard.first_time(signature or ""):
+            raise BadRequest(401, "replayed")
+        return AsyncBoltRequest(body=text, query=request.query_string, headers=headers)  # type: ignore[arg-type]
 
     async def events(request: web.Request) -> web.Response:
         if gate:
             gate.enter()
         try:
-            bolt_request = await to_bolt_request(request)
-            headers = request.headers
-            if not guard.accept(bolt_request.raw_body, headers.get("X-Slack-Request-Timestamp"),
-                                headers.get("X-Slack-Signature")):
-                return web.json_response({"error": "invalid request"}, status=401)
-            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+            try:
+                bolt_request = await read(request)
+            except BadRequest as refused:
+                log.info("slack request refused (%d): %s", refused.status, refused)
+                error = "invalid request" if refused.status == 401 else str(refused)
+                return web.json_response({"error": error}, status=refused.status)
+            try:
+                response = await bolt.async_dispatch(bolt_request)
+            except Exception as exc:  # a payload shape Bolt itself cannot read: still one line, no 500
+                log.warning("slack request refused (400): Bolt could not read it: %s: %.200s",
+                            type(exc).__name__, exc)
+                return web.json_response({"error": "malformed request"}, status=400)
+            return await to_aiohttp_response(response)
         finally:
             if gate:
                 gate.leave()
@@ -106,7 +239,7 @@ def web_app(bolt: AsyncApp, signing_secret: str, gate: IdleGate | None = None,
     async def health(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
-    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app = web.Application(client_max_size=max_body)
     app.router.add_post(path, events)
     app.router.add_get("/health", health)
     return app
