@@ -27,6 +27,10 @@ _USER_OPEN, _USER_CLOSE = "\ue000", "\ue001"
 _TIME_OPEN, _TIME_CLOSE = "\ue002", "\ue003"
 _MENTION_OPEN, _MENTION_CLOSE = "\ue004", "\ue005"
 _MARKERS = re.compile("[\ue000-\ue005]")
+# Unicode's Bidi_Control characters (ALM, LRM, RLM, LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI): an
+# override such as U+202E makes text display in another order than it is stored ("Trojan Source"), so
+# none of them reaches a public post.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MARKER_RE = re.compile(
     f"{_USER_OPEN}(?P<user>.*?){_USER_CLOSE}"
     f"|{_TIME_OPEN}(?P<time>-?\\d+){_TIME_CLOSE}"
@@ -143,10 +147,15 @@ class Outgoing:
     footer: str | None = None
 
 
+def strip_bidi(text: str) -> str:
+    """Drop bidirectional control characters (see `BIDI_CONTROLS`)."""
+    return BIDI_CONTROLS.sub("", text)
+
+
 def clean_user_text(text: str, limit: int | None = None) -> str:
-    """Normalise user text: NFC, drop control and marker characters, optionally truncate."""
+    """Normalise user text: NFC, drop control, bidi-control and marker characters, optionally truncate."""
     text = unicodedata.normalize("NFC", text or "")
-    text = _MARKERS.sub("", text)
+    text = BIDI_CONTROLS.sub("", _MARKERS.sub("", text))
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
     if limit is not None and len(text) > limit:
         text = text[:limit]
@@ -176,7 +185,12 @@ def render(
     time: Callable[[int], str],
     mention_fmt: Callable[[str], str],
 ) -> str:
-    """Substitute markers using the platform's callbacks; text outside markers is left as written."""
+    """Substitute markers using the platform's callbacks; text outside markers is left as written.
+
+    Every adapter renders through here, so this is the one place that sanitises what is posted: user
+    text was cleaned by `user_text`, and bidi controls are dropped from the whole result too (a raw
+    option echoed in an error, a display name), so no platform ever posts one.
+    """
 
     def sub(match: re.Match[str]) -> str:
         if match.group("user") is not None:
@@ -185,7 +199,7 @@ def render(
             return time(int(match.group("time")))
         return mention_fmt(match.group("mention"))
 
-    return _MARKER_RE.sub(sub, text)
+    return BIDI_CONTROLS.sub("", _MARKER_RE.sub(sub, text))
 
 
 def plain(text: str) -> str:
