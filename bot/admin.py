@@ -32,6 +32,8 @@ FILL_POLICIES = {
     "cancel": "the round is cancelled, with notice",
 }
 MAX_CUSTOM_FORMATS = 20
+FORMAT_MAX_DEPTH = 12  # nesting of mappings/lists in a custom format (a real one needs 4)
+FORMAT_MAX_NODES = 2000  # scalars, mappings and lists in it
 ROOT = commands.ROOT
 
 # -- timezone -----------------------------------------------------------------------------------------
@@ -106,6 +108,9 @@ def resolve_timezone(value: str) -> str:
 
 # -- channel ------------------------------------------------------------------------------------------
 _CHANNEL_RE = re.compile(r"^(?:<#([A-Za-z0-9_\-]+)(?:\|[^>]*)?>|#?([A-Za-z0-9_\-.]{1,64}))$")
+# Not channels: a user or role mention (<@U123>, <@!123>, <@&123>, <!here>), @name, or a bare Slack user or
+# bot id (U…/W…/B…), which is what a Slack user mention becomes once the adapter has read it.
+_NOT_CHANNEL_RE = re.compile(r"^(?:<[@!][^>]*>|@.*|[UWB][A-Z0-9]{2,})$")
 
 
 def resolve_channel(ctx: Context, value: str) -> str | None:
@@ -114,7 +119,7 @@ def resolve_channel(ctx: Context, value: str) -> str | None:
         return ctx.incoming.place.channel_id
     if raw.lower() in ("none", "clear", "off"):
         return None
-    match = _CHANNEL_RE.match(raw)
+    match = None if _NOT_CHANNEL_RE.match(raw) else _CHANNEL_RE.match(raw)
     if not match:
         raise UserError(f"{chat.user_text(raw)} is not a channel. Mention one (#debates), or say `here` for "
                         "this channel or `clear` to use wherever a round is started.")
@@ -215,8 +220,45 @@ def parse_winner_rule(value: str) -> str:
     return ",".join([*order, "engine"])
 
 
+def _check_shape(text: str) -> None:
+    """Refuse deep nesting, anchors and aliases before the YAML/JSON is built (a brace bomb would
+    recurse past Python's limit, and aliases can multiply the work of validating it)."""
+    too_deep = UserError(f"That format is nested more than {FORMAT_MAX_DEPTH} levels deep; a format is a mapping "
+                         "with key, name, sides and a list of speeches.")
+    depth, quote = 0, ""
+    for ch in text:  # flow brackets first, in one cheap pass: YAML's scanner is slow on a wall of `[`
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > FORMAT_MAX_DEPTH:
+                raise too_deep
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    depth = nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise UserError("A format can't use YAML anchors or aliases (`&name`, `*name`); write it out.")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > FORMAT_MAX_DEPTH:
+                    raise too_deep
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > FORMAT_MAX_NODES:
+                    raise UserError(f"That format has more than {FORMAT_MAX_NODES} values; it can't be right.")
+    except yaml.YAMLError:
+        return  # parse_format reports the syntax error itself
+
+
 def _add_format(ctx: Context, value: str) -> str:
     formats = _formats()
+    _check_shape(_strip_fences(value))
     try:
         fmt = formats.parse_format(_strip_fences(value))
     except formats.FormatError as exc:

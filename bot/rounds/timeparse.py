@@ -204,12 +204,16 @@ def _parse_iso(body: str, tz: ZoneInfo, now: datetime) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise TimeError(f"`{body}` is not a valid date and time; write it like `2026-12-01 18:00`.") from None
-    if parsed.tzinfo is None:
-        if len(text) <= 10:  # a bare date has no time of day
-            raise TimeError(f"`{body}` has no time of day; write it like `{text[:10]} 18:00`.")
-        at = localize(parsed.date(), parsed.time().replace(second=0, microsecond=0), tz)
-    else:
-        at = parsed.astimezone(UTC)
+    try:
+        if parsed.tzinfo is None:
+            if len(text) <= 10:  # a bare date has no time of day
+                raise TimeError(f"`{body}` has no time of day; write it like `{text[:10]} 18:00`.")
+            at = localize(parsed.date(), parsed.time().replace(second=0, microsecond=0), tz)
+        else:
+            at = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 or 9999-12-31 moved across a timezone leaves the calendar
+        raise TimeError(f"`{body}` is out of range; pick a time within the next year, like "
+                        f"`{now:%Y-%m-%d} 18:00`.") from None
     return _future(at, now, body)
 
 
