@@ -4,7 +4,8 @@ A point is what listening hears (listening.py). An opponent's point counts as an
 point of the other side when that point
 - takes on the same pack claim from the other direction (attacks it, or defends the claim it attacked);
 - is one of the pack's answers to it (`pack.answers`, either direction); or
-- says something close in meaning (the encoder's cosine) with the opposite stance toward the motion.
+- says something close in meaning (the encoder's cosine) and does not argue the first point's side
+  (by the stance model); or names the opponent ("my opponent says…") while close to the point.
 
 The weighing sums the weights of each side's points that stood; a point the other side never had a
 turn to answer (made after its last speech) counts half, as a judge discounts new points in a reply.
@@ -25,9 +26,13 @@ from .listening import Hearing, Point, listen
 from .matcher import embed, encode_query, encoder_available, tokenize
 
 # two points this close in meaning (fine-tuned encoder cosine) are about the same thing
-CLOSE = 0.55
+CLOSE = 0.5
 # the same, for WordLlama vectors when the encoder files are absent
 CLOSE_WORDLLAMA = 0.6
+# a reply that names the opponent ("my opponent says…", "they claim…") and is this close takes the point on
+REFER_CLOSE = 0.4
+OPPONENT_REF = re.compile(r"\b(my opponents?|the other side|opposition|proposition|they (said|say|claim|argue|"
+                          r"told us)|their (point|case|claim|argument)|you (said|say|claim|argue)|my friend)\b", re.I)
 # points lighter than this are asides, not points of the case
 MIN_WEIGHT = 0.15
 # a point needs this many content words of its own (outside quotes and the motion's words) to be a point
@@ -131,8 +136,8 @@ def case_points(hearing: Hearing, text: str, motion_text: str | None = None) -> 
                     if w not in _FRAMING and not w.isdigit()) >= MIN_OWN_WORDS]
 
 
-def answers(index: ArticleIndex, said: Point, reply: Point, closeness: float) -> bool:
-    """True when `reply` (the other side's point) answers `said`; `closeness` is their cosine."""
+def answers(index: ArticleIndex, said: Point, reply: Point, closeness: float, said_side: str | None = None) -> bool:
+    """True when `reply` (the other side's point) answers `said` (made by `said_side`); `closeness` is their cosine."""
     if said.claim_id and reply.claim_id:
         if said.claim_id == reply.claim_id and {said.kind, reply.kind} == {"own", "attack"}:
             return True
@@ -142,19 +147,25 @@ def answers(index: ArticleIndex, said: Point, reply: Point, closeness: float) ->
             if said.claim_id in {c.id for c in index.pack.answers(reply.claim_id)}:
                 return True
     threshold = CLOSE if encoder_available() else CLOSE_WORDLLAMA
-    opposed = said.stance is not None and reply.stance is not None and said.stance != reply.stance
+    if OPPONENT_REF.search(reply.span) and closeness >= min(threshold, REFER_CLOSE):
+        return True
+    if said_side is not None:  # the speakers' sides are known: the reply only must not argue the other's side
+        opposed = reply.stance != said_side
+    else:
+        opposed = said.stance is not None and reply.stance is not None and said.stance != reply.stance
     return opposed and closeness >= threshold
 
 
-def answered_points(index: ArticleIndex, said: Sequence[Point], replies: Sequence[Point]) -> list[tuple[Point, Point | None]]:
-    """Each of the points `said` with the point of `replies` (the other side's) that answers it, or None."""
+def answered_points(index: ArticleIndex, said: Sequence[Point], replies: Sequence[Point],
+                    said_side: str | None = None) -> list[tuple[Point, Point | None]]:
+    """Each of the points `said` (by `said_side`) with the point of `replies` (the other side's) that answers it."""
     if not said:
         return []
     sv, rv = _vectors([p.span for p in said]), _vectors([p.span for p in replies])
     cos = sv @ rv.T if len(replies) else np.zeros((len(said), 0))
     out: list[tuple[Point, Point | None]] = []
     for i, p in enumerate(said):
-        hits = [j for j, q in enumerate(replies) if answers(index, p, q, float(cos[i, j]))]
+        hits = [j for j, q in enumerate(replies) if answers(index, p, q, float(cos[i, j]), said_side)]
         out.append((p, replies[max(hits, key=lambda j: cos[i, j])] if hits else None))
     return out
 
@@ -189,7 +200,7 @@ def weigh_clash(index: ArticleIndex, motion_id: str | None, speeches: Sequence[t
             for p in cases[j]:
                 where[id(p)] = j
                 reply_points.append(p)
-        pairs = answered_points(index, cases[k], reply_points)
+        pairs = answered_points(index, cases[k], reply_points, side)
         for p, q in pairs:
             key = p.claim_id or " ".join(p.span.lower().split())
             if key in seen[side]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .article import split_sentences
-from .clash import answered_points, case_points
+from .clash import OPPONENT_REF, answered_points, case_points
 from .gate import topicality
 from .index import ArticleIndex, lc_first, norm_words, normalise_quote, other_side
 from .listening import Hearing, listen
@@ -49,8 +49,6 @@ IMPACT = re.compile(r"\b(matters?|at stake|the impact|the cost of|would cost|ris
 WEIGHING = re.compile(r"\b(outweighs?|more important|most important|bigger|greater|worse than|better than|"
                       r"rather than|more than|less than|compared (to|with)|even if|even though|on balance|"
                       r"weigh\w*|the real question|far more|far less|matters more|the only)\b", re.I)
-OPPONENT_REF = re.compile(r"\b(my opponents?|the other side|opposition|proposition|they (said|say|claim|argue|"
-                          r"told us)|their (point|case|claim|argument)|you (said|say|claim|argue)|my friend)\b", re.I)
 DEBATE_WORDS = re.compile(r"\b(motion|this house|opponents?|the other side|debate|proposition|opposition|our side)\b",
                           re.I)
 _PARA_REF = re.compile(r"\b(paragraph|para\.?|¶)\s*(\d+)", re.I)
@@ -363,7 +361,7 @@ def score_speech(index: ArticleIndex, text: str, motion: Motion, side: str, oppo
     opp_hearing: Hearing | None = None
     if has_opp:
         opp_hearing = listen(index, opponent_text, motion.id, other_side(side))
-        pairs = answered_points(index, case_points(opp_hearing, opponent_text, motion.text), case)
+        pairs = answered_points(index, case_points(opp_hearing, opponent_text, motion.text), case, other_side(side))
         refs = len(OPPONENT_REF.findall(own_words))
         if pairs:
             total_w = sum(p.weight for p, _ in pairs) or 1.0

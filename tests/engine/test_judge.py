@@ -114,6 +114,31 @@ def test_relevance_follows_the_speakers_side(engine):
     assert pro.criteria["relevance"].score > con.criteria["relevance"].score
 
 
+# on topic, for the motion, and made of points the pack does not hold (Helsinki, verification)
+NEW_POINTS = ("We support the motion. A deal that ignores the prison camps tells Pyongyang that the world only cares "
+              "about weapons, which means the regime loses any reason to change. Human rights pressure worked in the "
+              "Helsinki process with the Soviet Union, because it tied security to basic freedoms. And a regime that "
+              "treats its own people this brutally cannot be trusted to keep a nuclear bargain either, so rights are "
+              "part of verification, not a distraction. That is why we support the motion.")
+CASUAL = ("tbh the camps are awful but u gotta sort out the nukes first, cos if u pile everything on the table kim "
+          "just walks and we get nothing at all")
+
+
+def test_on_topic_points_the_pack_lacks_are_relevant(engine):
+    pro = engine.score(NEW_POINTS, "human-rights", "pro", seconds=60)
+    con = engine.score(NEW_POINTS, "human-rights", "con", seconds=60)
+    assert pro.criteria["relevance"].score >= 0.7
+    assert pro.criteria["relevance"].score > con.criteria["relevance"].score + 0.2
+    assert "other side" in con.criteria["relevance"].reason
+
+
+def test_a_casual_point_is_relevant_and_reasoned(engine):
+    r = engine.score(CASUAL, "human-rights", "con", seconds=60)
+    assert "off-topic" not in r.flags
+    assert r.criteria["relevance"].score > 0.5
+    assert r.criteria["analysis"].score > 0
+
+
 @pytest.mark.parametrize("marks", [("'", "'"), ("‘", "’"), ("“", "”"), ('"', '"'), ("«", "»")])
 def test_quotes_count_in_any_quotation_marks(engine, marks):
     o, c = marks
