@@ -14,6 +14,7 @@ import re
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot import chat
 from bot.chat import Incoming, Kind, Outgoing, Place, Server, User
@@ -25,6 +26,7 @@ ROOM = Server(platform="shell", external_id="local", name="Shell room")
 CHANNEL = Place(channel_id="general")
 DEFAULT_USER = "you"
 _SPEAKER = re.compile(r"^@([\w.\-]{1,32}):\s?(.*)$", re.S)
+MAX_WAIT = 24 * 3600.0  # debate seconds one /wait may take
 _KIND_MARK = {Kind.ERROR: "⚠", Kind.SUCCESS: "✔", Kind.TURN: "⏱", Kind.RESULTS: "🏆", Kind.ANNOUNCE: "📣"}
 
 
@@ -108,6 +110,10 @@ class ShellRoom:
         match = _SPEAKER.match(raw)
         if match:
             speaker, text = match.group(1), match.group(2)
+            if speaker.startswith("__"):  # __bot__ is the bot itself; names like it are reserved
+                self.write(format_message(Outgoing(text=f"`@{speaker}` is reserved for the bot; speak as "
+                                                   "someone else, e.g. `@ann: hello`.", kind=Kind.ERROR)))
+                return True
         stripped = text.strip()
         if stripped in ("/quit", "/exit"):
             return False
@@ -140,7 +146,10 @@ class ShellRoom:
         try:
             seconds = float(parts[1]) if len(parts) > 1 else 1.0
         except ValueError:
-            self.write(format_message(Outgoing(text="Usage: /wait SECONDS", kind=Kind.ERROR)))
+            seconds = -1.0
+        if len(parts) > 2 or not 0.0 <= seconds <= MAX_WAIT:  # also refuses inf and nan
+            self.write(format_message(Outgoing(text=f"Usage: /wait SECONDS, a number from 0 to {MAX_WAIT:.0f}.",
+                                               kind=Kind.ERROR)))
             return
         await self._sleep(max(0.0, seconds) / self.service.time_scale)
 
@@ -176,9 +185,18 @@ class ShellRoom:
                     return
 
 
+def read_lines(stream: Any) -> list[str]:
+    """All lines of a piped script; bytes that are not UTF-8 become U+FFFD instead of ending the session."""
+    raw = getattr(stream, "buffer", None)
+    if raw is None:
+        return stream.read().splitlines()
+    return raw.read().decode("utf-8", errors="replace").splitlines()
+
+
 async def run_shell(settings: Settings, *, script: list[str] | None = None) -> None:
     async with ShellRoom(settings) as room:
         if script is None and sys.stdin.isatty():
             await room.run_interactive()
         else:
-            await room.run_script(script if script is not None else sys.stdin.read().splitlines())
+            # bytes that are not UTF-8 become U+FFFD instead of ending the session
+            await room.run_script(script if script is not None else read_lines(sys.stdin))
