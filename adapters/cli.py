@@ -142,22 +142,23 @@ async def _demo_wait(room: Any, *, until_end: bool, timeout: float = 120.0) -> N
     """Wait (in real time) until the demo user holds the floor, or until the latest round is over."""
     from sqlalchemy import select
 
-    from bot.rounds import machine
+    from bot.rounds import live, states
+    from bot.rounds.lineup import speaker_for
     from bot.storage import db
     from bot.storage import models as m
 
     def ready() -> bool:
         with db.transaction(room.service.sessions) as session:
             row = session.scalars(select(m.Round).order_by(m.Round.id.desc())).first()
-            if row is None or row.state in (machine.FINISHED, machine.CANCELLED):
+            if row is None or row.state in (states.FINISHED, states.CANCELLED):
                 return True
             if until_end:
                 return False
-            phase = machine.current_phase(row)
-            speaker = machine.speaker_for(row, machine.fmt_of(row), phase) if phase else None
+            phase = live.current_phase(row)
+            speaker = speaker_for(row, live.fmt_of(row), phase) if phase else None
             if speaker is None or speaker.user.external_id != room.user:
                 return False
-            speech = machine.speech_row(session, row, phase.index)  # a fresh turn: nothing said yet
+            speech = live.speech_row(session, row, phase.index)  # a fresh turn: nothing said yet
             return speech is not None and not speech.text
 
     loop = asyncio.get_running_loop()

@@ -22,7 +22,7 @@ from bot.chat import Incoming, Outgoing
 from bot.config import Settings
 from bot.context import AfterCommit, Context, Reply, UserError, as_list, error
 from bot.ports import Clock, Messenger, SystemClock
-from bot.rounds import handlers as round_commands
+from bot.rounds import commands as round_commands
 from bot.rounds import scheduler
 from bot.storage import db, repo
 from bot.storage import models as m

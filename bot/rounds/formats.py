@@ -2,12 +2,13 @@
 
 A format is a list of speeches in speaking order. Each speech belongs to one side, or to "both" for
 shared phases (crossfire, cross-examination) where any debater of the round may talk and nothing is
-scored. Times are debate seconds; the runtime divides them by the round's time scale.
+scored. Times are debate seconds; a round divides them by its time scale.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -133,7 +134,7 @@ _PC = {"pro": "Pro", "con": "Con"}
 _GOV = {"pro": "Proposition", "con": "Opposition"}
 
 BUILTIN_FORMATS: dict[str, Format] = {f.key: f for f in (
-    Format(key="quick", name="Quick 1v1 practice", side_names=_PC, speeches=(
+    Format(key="quick", name="Quick 1 v 1", side_names=_PC, speeches=(
         _s("pro", "opening", 120), _s("con", "opening", 120),
         _s("pro", "rebuttal", 90), _s("con", "rebuttal", 90),
         _s("pro", "closing", 60), _s("con", "closing", 60))),
@@ -227,3 +228,24 @@ def resolve_format(key: str | None, settings_row: Any | None = None) -> Format:
 def from_snapshot(spec: dict[str, Any]) -> Format:
     """The format stored on a round (`rounds.format_spec`) when it was created."""
     return Format.model_validate(spec)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of a running round: preparation, or speech `number` (1-based) of the format."""
+
+    index: int
+    kind: str  # "prep" or "speech"
+    seconds: int
+    spec: SpeechSpec | None = None
+    number: int = 0  # 1-based speech number (0 for prep)
+
+
+def phases(fmt: Format) -> list[Phase]:
+    """The format's phases in order: preparation (if any), then every speech."""
+    result: list[Phase] = []
+    if fmt.prep_seconds:
+        result.append(Phase(0, "prep", fmt.prep_seconds))
+    for number, spec in enumerate(fmt.speeches, start=1):
+        result.append(Phase(len(result), "speech", spec.seconds, spec, number))
+    return result

@@ -10,7 +10,7 @@
   row it has not seen yet every few seconds (and all pending rows at start, which also heals a crash
   between a commit and arming its jobs).
 - Missed jobs run when the process comes back (`misfire_grace_time=None`, coalesced); the state
-  machine drops warnings that no longer apply, so there is no burst of stale messages.
+  round drops warnings that no longer apply, so there is no burst of stale messages.
 - The scheduler reads the time from the service's `Clock` port (`ClockScheduler`), so a test drives
   every timer with a virtual clock (`tests/fakes/clock.py`) instead of racing the wall clock.
 - A timer's transaction (which may ask the engine for a speech or a score) runs in a worker thread, so
@@ -42,8 +42,8 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.chat import Outgoing, Place, Server
-from bot.rounds import machine
-from bot.rounds.machine import Effects
+from bot.rounds import live, states, timers
+from bot.rounds.live import Effects, LiveRound
 from bot.storage import db, repo
 from bot.storage import models as m
 
@@ -433,13 +433,14 @@ class Runtime:
             before = (round_row.state, round_row.phase_index)
             deadline.done_at = now
             engine = service.engine_for(session, SimpleNamespace(article_id=round_row.article_id))
-            if deadline.kind == machine.K_START:
+            if deadline.kind == live.K_START:
                 settings_row = session.get(m.ServerSettings, round_row.server_id)
                 bot: m.User | None = repo.bot_user(session, _platform(session, round_row))
                 policy = settings_row.fill_policy if settings_row else "bot"
             else:
                 bot, policy = None, "bot"
-            machine.on_deadline(session, fx, round_row, deadline, now, engine, bot, policy)  # type: ignore[arg-type]
+            timers.on_deadline(LiveRound(session, round_row, now, engine=engine, fx=fx, bot_user=bot,
+                                         fill_policy=policy), deadline)
             if self.measure and (round_row.state, round_row.phase_index) != before:
                 self.phase_lateness.append((now - deadline.due_at).total_seconds())
             self.fired += 1
@@ -458,7 +459,7 @@ class Runtime:
         shell script keeps running until its rounds are done)."""
         with db.transaction(self.service.sessions) as session:
             mine = select(m.Server.id).where(m.Server.platform == self.service.platform)
-            if session.scalar(select(m.Round.id).where(m.Round.state.in_(machine.ACTIVE),
+            if session.scalar(select(m.Round.id).where(m.Round.state.in_(states.ACTIVE),
                                                        m.Round.server_id.in_(mine)).limit(1)) is not None:
                 return True
             horizon = timedelta(seconds=PENDING_HORIZON_SECONDS / max(self.service.time_scale, 1e-9))

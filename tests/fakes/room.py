@@ -82,15 +82,16 @@ class Room:
 
     async def until_speaker(self, round_id: int, name: str, **_: Any) -> int:
         """Run timers until `name` holds the floor in the round; returns the phase index."""
-        from bot.rounds import machine
+        from bot.rounds import live
+        from bot.rounds.lineup import speaker_for
 
         def check() -> int | None:
             def inner(session: Any) -> int | None:
                 row = session.get(m.Round, round_id)
-                phase = machine.current_phase(row)
+                phase = live.current_phase(row)
                 if phase is None:
                     return None
-                speaker = machine.speaker_for(row, machine.fmt_of(row), phase)
+                speaker = speaker_for(row, live.fmt_of(row), phase)
                 if speaker is not None and speaker.user.external_id == name:
                     return phase.index + 1  # +1 so phase 0 is truthy
                 return None

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.rounds import machine
+from bot.rounds import live
 from bot.storage import models as m
 
 COUNTED = (m.Round, m.Participant, m.Vote, m.Ballot, m.Schedule, m.Deadline, m.Speech)
@@ -110,7 +110,7 @@ async def test_long_speech_is_truncated_with_notice(room_factory) -> None:
     out = await room.say(f"/debate speech {long_text}")
     assert "cut there" in out and "10,000" in out
     speech = next(s for s in room.round(round_id).speeches if s.phase_index == 0)
-    assert speech.truncated and len(speech.text) == machine.MAX_SPEECH_CHARS
+    assert speech.truncated and len(speech.text) == live.MAX_SPEECH_CHARS
     # chat messages are capped the same way, with one notice
     await room.until_speaker(round_id, "you")
     out = await room.say(long_text[:1900])
@@ -118,5 +118,5 @@ async def test_long_speech_is_truncated_with_notice(room_factory) -> None:
         out += await room.say(long_text[:1900])
     assert out.count("the rest was not recorded") == 1
     speech = next(s for s in room.round(round_id).speeches if s.phase_index == 2)
-    assert speech.truncated and len(speech.text) == machine.MAX_SPEECH_CHARS
+    assert speech.truncated and len(speech.text) == live.MAX_SPEECH_CHARS
     await room.say(f"/debate cancel round:{round_id}")

@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.rounds import machine
-from bot.rounds.formats import BUILTIN_FORMATS, SHARED, FormatError, parse_format, resolve_format
+from bot.rounds.formats import BUILTIN_FORMATS, SHARED, FormatError, parse_format, phases, resolve_format
 from bot.rounds.timeparse import TimeError, next_occurrence, parse_when
 
 NOW = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # a Wednesday
@@ -61,9 +60,9 @@ def test_custom_format_validation_and_resolution() -> None:
 
 
 def test_phases_include_prep() -> None:
-    bp = machine.phases(BUILTIN_FORMATS["bp"])
+    bp = phases(BUILTIN_FORMATS["bp"])
     assert bp[0].kind == "prep" and bp[0].seconds == 900 and bp[1].number == 1 and len(bp) == 9
-    assert [p.kind for p in machine.phases(BUILTIN_FORMATS["quick"])] == ["speech"] * 6
+    assert [p.kind for p in phases(BUILTIN_FORMATS["quick"])] == ["speech"] * 6
 
 
 @pytest.mark.parametrize(("text", "expected"), [

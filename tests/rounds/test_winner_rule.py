@@ -7,7 +7,8 @@ import pytest
 from bot import chat
 from bot.admin import parse_winner_rule
 from bot.context import UserError
-from bot.rounds.machine import decide
+from bot.rounds import decision
+from bot.rounds.live import LiveRound
 from bot.storage import db, repo
 from bot.storage import models as m
 
@@ -39,7 +40,7 @@ def test_decide_follows_the_server_rule(database_url: str, rule: str | None, win
     factory = db.session_factory(db.make_engine(database_url))
     with db.transaction(factory) as session:
         rnd = _round_with_split_decision(session, rule)
-        got_winner, got_source, _ = decide(session, rnd)
+        got_winner, got_source, _ = LiveRound(session, rnd, rnd.created_at).decide()
     assert (got_winner, got_source) == (winner, source)
 
 
@@ -64,3 +65,14 @@ async def test_admins_set_the_rule_and_bad_values_change_nothing(settings) -> No
     assert "Winners are decided by: audience → judges → engine" in text
     assert "is an order of judges, audience and engine" in text
     assert "winner_rule: audience → judges → engine" in text
+
+
+def test_decision_works_on_plain_values() -> None:
+    """No database: a tally of ballots, votes and engine scores, and the rule."""
+    counts = decision.tally(["pro", "con"], ["pro"], ["con", "con"], [("pro", 60.0, (0, 100)), ("con", 80.0, (0, 100))])
+    assert counts.judges == {"pro": 1, "con": 0} and counts.audience == {"pro": 0, "con": 2}
+    assert decision.decide(counts)[:2] == ("pro", "judges")
+    assert decision.decide(counts, ["audience", "judges", "engine"])[:2] == ("con", "audience")
+    assert decision.decide(counts, ["engine"])[:2] == ("con", "engine")
+    tie = decision.tally(["pro", "con"], [], [], [])
+    assert decision.decide(tie) == (None, "engine", {"pro": 0, "con": 0})
