@@ -107,10 +107,55 @@ def rebut_cmd(
         typer.echo(r.reason)
         return
     typer.echo(f"Motion: {r.motion.text}  [{r.motion.id}]")
-    typer.echo(f"You argued: {r.matched_claim.text}  (match {r.score:.2f})")
+    typer.echo(f"You said: “{r.opponent_quote}”" + (f"  (heard as: {r.matched_claim.text})" if r.matched_claim else ""))
     typer.echo(f"Rebuttal ({r.side}): {r.text}")
+    if r.source == "general":
+        typer.echo("  (a general answer, not from the article)")
     for e in r.evidence:
         typer.echo(f"  “{e.quote}” (paragraph {e.paragraph})")
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+
+
+@engine_app.command("listen")
+def listen_cmd(
+    motion: Annotated[str, typer.Option("--motion", "-m", help="motion id or words")],
+    side: Annotated[str | None, typer.Option("--side", "-s", help="the speaker's side: pro|con")] = None,
+    claims: Annotated[Path | None, typer.Option("--claims", help="candidate claims, one per line")] = None,
+    article: ArticleOpt = None,
+    pack: PackOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hear a speech read from stdin: the points it makes (spans and kinds) and the claims it mentions."""
+    eng = _engine(article, pack)
+    text = _read_stdin()
+    if not text.strip():
+        _fail("no speech on stdin: pipe the speech in, e.g. `echo 'Talks work.' | debate-bot engine listen -m 1`")
+    candidates = None
+    if claims is not None:
+        if not claims.is_file():
+            _fail(f"claims file not found: {claims}")
+        candidates = [line.strip() for line in claims.read_text(encoding="utf-8", errors="replace").splitlines()
+                      if line.strip()]
+    hearing = eng.listen(text, _motion_id(eng, motion), _side(side), candidates)
+    if as_json:
+        _print_json(hearing.to_dict())
+        return
+    if hearing.language != "en":
+        typer.echo("note: this does not look like English; the engine reads English only")
+    for p in hearing.points:
+        tag = p.kind + (f" {p.claim_id}" if p.claim_id else "")
+        typer.echo(f"[{p.start}:{p.end}] {tag:<28} {p.span}")
+    shown = [c for c in hearing.claims if c.mentioned]
+    if shown:
+        typer.echo("claims mentioned:")
+        for c in shown:
+            typer.echo(f"  {c.score:.2f} {c.claim_id or ''} ← “{c.span}”")
 
 
 def _scale_and_seconds(fmt: str | None, side: str) -> tuple[tuple[float, float], int | None]:
@@ -180,6 +225,34 @@ def speech_cmd(
         _print_json(sp.to_dict())
     else:
         typer.echo(sp.text)
+
+
+@engine_app.command("stance")
+def stance_cmd(
+    motion: Annotated[str, typer.Option("--motion", "-m", help="the motion's words")],
+    claim: Annotated[str | None, typer.Argument(help="the claim (default: one claim per line on stdin)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Say whether a claim is pro or con the motion; without CLAIM, one JSON line per stdin line (blank lines skipped)."""
+    if not motion.strip():
+        _fail("--motion is empty: give the motion's words")
+    if claim is not None:
+        texts = [claim.strip()] if claim.strip() else []
+    else:
+        raw = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+        texts = [line.strip() for line in raw.splitlines() if line.strip()]
+    if not texts:
+        _fail("no claim given: pass CLAIM, or one claim per line on stdin")
+    from .stance import predict_stance
+
+    results = predict_stance(motion, texts)
+    if claim is None or as_json:
+        for s in results:
+            typer.echo(json.dumps({"stance": s.label, "confidence": round(s.confidence, 4)}))
+        return
+    s = results[0]
+    typer.echo(f"{s.label.capitalize()}: that claim is {'for' if s.label == 'pro' else 'against'} the motion "
+               f"({s.confidence:.0%} confident).")
 
 
 # ---------------------------------------------------------------------- packs

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .article import Article, Sentence
+from .index import learn_names, lc_first
 from .pack import Claim, Evidence, Motion, Pack
 
 _SAY = r"(?:said|says|told|tweeted|writes|wrote|added|argued|argues|declared|claimed|claims|insisted|warned|noted|asserted)"
@@ -91,13 +92,11 @@ def _claim_text(sentence: str, holder: str) -> str:
     return t if t.endswith((".", "!", "?", "…")) else t + "."
 
 
-def _motion_text(sentence: str) -> str:
-    from .speech import _NAMES
-
+def _motion_text(sentence: str, names: frozenset[str]) -> str:
     t = re.sub(r"[“”\"]", "", sentence).strip()
     words = t.split()
     if len(words) >= 3 and sum(w[:1].isupper() for w in words) / len(words) > 0.6:  # Title Case -> sentence case
-        t = " ".join(w if (i == 0 or w.strip(",.:;") in _NAMES) else w.lower() for i, w in enumerate(words))
+        t = " ".join(w if (i == 0 or w.strip(",.:;") in names) else w.lower() for i, w in enumerate(words))
     t = _LEAD.sub("", t)
     t = _LEAD.sub("", t).rstrip(".!?:; ")
     head, colon, tail = t.partition(":")
@@ -106,9 +105,7 @@ def _motion_text(sentence: str) -> str:
     words = t.split()
     if len(words) > 24:
         t = " ".join(words[:24]).rstrip(",;:—-") + "…"
-    from .speech import lc_first
-
-    return f"This house believes that {lc_first(t)}"
+    return f"This house believes that {lc_first(t, names)}"
 
 
 def _segments(vecs: np.ndarray, n: int) -> list[list[int]]:
@@ -137,10 +134,8 @@ def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str,
         if progress:
             progress(desc, pct)
 
-    from .speech import learn_names
-
     step("finding sentences", 10)
-    learn_names([article.text])
+    names = learn_names(article.text)
     last = len(article.paragraphs) - 1
     byline = last if article.author and article.paragraphs[last].text.startswith(article.author.split()[0]) else -1
     body = [s for s in article.sentences
@@ -197,7 +192,7 @@ def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str,
         all_idx = list(range(len(body)))
         scored_sections.insert(0, (99.0, all_idx, [i for i in all_idx if side[body[i].index] == "pro"],
                                    [i for i in all_idx if side[body[i].index] == "con"]))
-        title_motion = _motion_text(title)
+        title_motion = _motion_text(title, names)
     else:
         title_motion = None
     for _, sec, pros, cons in scored_sections[:n_motions]:
@@ -217,7 +212,7 @@ def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str,
             text = title_motion
             pros = sorted(pros, key=thesis_score, reverse=True)
         else:
-            text = _motion_text(body[thesis].text)
+            text = _motion_text(body[thesis].text, names)
         if any(m.text == text for m in motions):
             continue
         motions.append(Motion(id=mid, text=text, kind="draft"))

@@ -126,7 +126,7 @@ class BM25:
 
 
 @lru_cache(maxsize=256)
-def _encode_query(text: str) -> np.ndarray:
+def encode_query(text: str) -> np.ndarray:
     """The fine-tuned encoder's vector of one query text (a round asks about the same text several
     times: the whole argument, motion inference, scoring)."""
     from .encoder import get_encoder
@@ -201,7 +201,7 @@ class HybridIndex:
         # centre on the article's own mean direction (removes "everything here is about X"); a short
         # text's mean is mostly its topic's words, so centre it only partly
         self.center = bg.mean(axis=0) * min(1.0, len(bg) / 100)
-        self.vecs = self._center(embed(self.texts))
+        self.vecs = self.center_vecs(embed(self.texts))
         self.dense_weight = dense_weight
         # below this cosine a text is not about the query, however many words it shares
         # ("I love pizza" vs "we fell in love"): its score is capped at the cosine
@@ -211,11 +211,12 @@ class HybridIndex:
         if encoder_weight > 0:
             self.ft_vecs = encode_texts(self.texts)
 
-    def _center(self, v: np.ndarray) -> np.ndarray:
+    def center_vecs(self, v: np.ndarray) -> np.ndarray:
+        """Vectors centred on the index background's mean direction, then L2-normalised."""
         return _normalise(v - self.center)
 
     def query_vec(self, text: str) -> np.ndarray:
-        return self._center(embed([text]))[0]
+        return self.center_vecs(embed([text]))[0]
 
     def text_scores(self, text: str, qvec: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(dense, lexical) per text."""
@@ -229,7 +230,7 @@ class HybridIndex:
         """The fine-tuned encoder's cosine per text (None without the encoder)."""
         if self.ft_vecs is None:
             return None
-        return self.ft_vecs @ _encode_query(text)
+        return self.ft_vecs @ encode_query(text)
 
     def combine(self, dense: np.ndarray, lex: np.ndarray, ft: np.ndarray | None = None) -> np.ndarray:
         w = self.dense_weight
@@ -239,6 +240,17 @@ class HybridIndex:
         if ft is not None:
             h = (1 - self.encoder_weight) * h + self.encoder_weight * ft
         return h
+
+    def scores_many(self, texts: Sequence[str]) -> np.ndarray:
+        """`scores` for several texts at once, (len(texts), keys): one WordLlama batch for all of them."""
+        if not texts:
+            return np.zeros((0, len(self.uniq)), dtype=np.float32)
+        qvecs = self.center_vecs(embed(list(texts)))
+        out = np.full((len(texts), len(self.uniq)), -1.0, dtype=np.float32)
+        for i, t in enumerate(texts):
+            dense, lex = self.text_scores(t, qvecs[i])
+            np.maximum.at(out[i], self.owner, self.combine(dense, lex, self.ft_scores(t)))
+        return out
 
     def scores(self, text: str) -> np.ndarray:
         """Best hybrid score per key (order of `self.uniq`)."""

@@ -52,6 +52,12 @@ class Claim(BaseModel):
     # other ways a debater might put this claim (used only for matching, never shown as evidence)
     phrasings: list[str] = Field(default_factory=list)
     confidence: float | None = None
+    # "topic:position": two claims with the same topic and different positions contradict each other,
+    # so one speaker never asserts both (e.g. "hanoi-outcome:failure" and "hanoi-outcome:success")
+    group: str | None = None
+    # worded as a reply to a particular claim ("It is not one saboteur…"): used only to answer the claims
+    # it is linked from, never as a point of its own
+    reply_only: bool = False
 
     @field_validator("side", mode="before")
     @classmethod

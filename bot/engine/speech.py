@@ -1,15 +1,24 @@
-"""The bot's own speeches, composed from the pack with verbatim quotes, fitted to a time budget."""
+"""The bot's own speeches, composed from the pack and the article, fitted to a time budget.
+
+- Every sentence that states a fact from the article cites it, word for word, with its paragraph;
+  a quote is attributed to a person only when the article quotes that person.
+- Openings put first the points that answer what the opponent has already said, then the rest.
+- Rebuttals answer the opponent's heaviest points in their own words ("My opponent said: “…”").
+- Closings weigh the clash: which of our points stood unanswered, and which of theirs we answered.
+- A speech never asserts two claims of one consistency group with different positions, and never
+  repeats a claim already used in the round.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
-from typing import TYPE_CHECKING
 
+from .index import ArticleIndex, lc_first, other_side
+from .listening import Hearing, Point, listen
 from .pack import Claim, Evidence, Motion
-from .results import BotSpeech, Decline
-
-if TYPE_CHECKING:
-    from .core import Engine
+from .rebuttal import answer_point
+from .results import BotSpeech, Rebuttal
 
 WORDS_PER_MINUTE = 150
 ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh"]
@@ -19,50 +28,22 @@ KIND_ALIASES = {
     "rebuttal": "rebuttal", "rebut": "rebuttal", "poi": "poi", "point": "poi", "crossfire": "poi",
     "closing": "closing", "summary": "closing", "whip": "closing", "final": "closing", "reply": "reply",
 }
+# the same move, worded a few ways; which one a speech uses depends on the round so far
+_INTROS = {
+    "pro": ["We support the motion: {m}.", "Our side stands for the motion: {m}.", "We are proud to propose: {m}."],
+    "con": ["We oppose the motion: {m}.", "Our side stands against the motion: {m}.", "We reject the motion: {m}."],
+}
+_ANSWER_LEADS = ["That answers what my opponent said: “{q}”.", "It meets their point head on: “{q}”.",
+                 "Which is the reply to “{q}”."]
 
 
 def budget_words(seconds: int) -> int:
+    """How many words fit in `seconds` at a speaking pace."""
     return max(25, int(seconds * WORDS_PER_MINUTE / 60))
-
-
-def lc_first(text: str) -> str:
-    """Lower-case the first letter unless the first word is a name (Kim, American, Trump's...)."""
-    if not text:
-        return text
-    first = text.split(" ", 1)[0].strip(",.;:'’")
-    from .matcher import STOPWORDS
-
-    if len(first) > 1 and (first[1].isupper() or first[1] == "."):  # U.S., NATO, UN-backed
-        return text
-    if first.lower() in STOPWORDS:
-        return text[0].lower() + text[1:]
-    if first in _NAMES or (first.endswith(("’s", "'s")) and first[:-2] in _NAMES) or first.isupper() or first == "I":
-        return text
-    return text[0].lower() + text[1:]
-
-
-_NAMES: set[str] = set()
-
-
-def learn_names(texts) -> None:
-    """Remember words written capitalised in mid-sentence: they are names and keep their capital."""
-    import re
-
-    for t in texts:
-        for line in t.splitlines():
-            words = line.split()
-            if words and sum(w[:1].isupper() for w in words) / len(words) > 0.6:
-                continue  # a Title Case heading says nothing about which words are names
-            for m in re.finditer(r"(?<=[a-z,;:] )([A-Z][a-zA-Z-]+)", line):
-                _NAMES.add(m.group(1))
 
 
 def _words(text: str) -> int:
     return len(text.split())
-
-
-def _cite(ev: Evidence) -> str:
-    return f"“{ev.quote}” (paragraph {ev.paragraph})"
 
 
 def _stance(side: str) -> str:
@@ -77,28 +58,6 @@ def _best_evidence(claim: Claim) -> Evidence:
     return min(claim.evidence, key=lambda e: _words(e.quote))
 
 
-class _Builder:
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.parts: list[str] = []
-        self.claims: list[str] = []
-        self.evidence: list[Evidence] = []
-
-    @property
-    def used(self) -> int:
-        return sum(_words(p) for p in self.parts)
-
-    def fits(self, text: str, reserve: int = 0) -> bool:
-        return self.used + _words(text) + reserve <= self.budget
-
-    def add(self, text: str, claim: Claim | None = None, ev: Evidence | None = None) -> None:
-        self.parts.append(text)
-        if claim is not None and claim.id not in self.claims:
-            self.claims.append(claim.id)
-        if ev is not None:
-            self.evidence.append(ev)
-
-
 def _same(a: str, b: str) -> bool:
     """True when a claim's words are just its quote (drafted packs): don't say it twice."""
     import re
@@ -110,148 +69,267 @@ def _same(a: str, b: str) -> bool:
     return bool(na) and len(na & nb) / len(na) >= 0.8
 
 
-def _point(i: int, claim: Claim, *, quote: bool = True) -> tuple[str, Evidence]:
+def _pick(options: list[str], *seed: object) -> str:
+    h = int(hashlib.sha256("|".join(map(str, seed)).encode()).hexdigest()[:8], 16)
+    return options[h % len(options)]
+
+
+def _ordinal(i: int) -> str:
+    return ORDINALS[i] if i < len(ORDINALS) else "Next"
+
+
+class _Builder:
+    """The speech so far: its sentences, the claims and evidence it used, and the clash positions taken."""
+
+    def __init__(self, index: ArticleIndex, budget: int, used: Collection[str]) -> None:
+        self.index = index
+        self.budget = budget
+        self.parts: list[str] = []
+        self.claims: list[str] = []
+        self.evidence: list[Evidence] = []
+        self.answers: list[Rebuttal] = []
+        self.taken: set[str] = set(used)
+        self.groups: dict[str, str] = {}
+        for cid in used:
+            c = index.pack.claim(cid)
+            if c is not None and c.group:
+                topic, _, pos = c.group.partition(":")
+                self.groups.setdefault(topic, pos)
+
+    @property
+    def used(self) -> int:
+        return sum(_words(p) for p in self.parts)
+
+    def fits(self, text: str, reserve: int = 0) -> bool:
+        return self.used + _words(text) + reserve <= self.budget
+
+    def consistent(self, claim: Claim) -> bool:
+        """False when the claim contradicts one this speaker already asserted (same group, other position)."""
+        if not claim.group:
+            return True
+        topic, _, pos = claim.group.partition(":")
+        return self.groups.get(topic, pos) == pos
+
+    def add(self, text: str, claim: Claim | None = None, ev: Evidence | None = None) -> None:
+        self.parts.append(text)
+        if claim is not None:
+            self.taken.add(claim.id)
+            if claim.id not in self.claims:
+                self.claims.append(claim.id)
+            if claim.group:
+                topic, _, pos = claim.group.partition(":")
+                self.groups.setdefault(topic, pos)
+        if ev is not None:
+            self.evidence.append(ev)
+
+    def cite(self, ev: Evidence, holder: str | None) -> str:
+        """One sentence quoting `ev` with its paragraph, said by the person the article quotes, else by the article."""
+        who = self.index.speaker(ev, holder)
+        lead = f"As {who} put it" if who else "The article"
+        return f"{lead}: “{ev.quote}” (paragraph {ev.paragraph})."
+
+    def lc(self, text: str) -> str:
+        return lc_first(text, self.index.names)
+
+
+def _claim_sentence(b: _Builder, lead: str, claim: Claim, *, quote: bool = True) -> tuple[str, Evidence | None]:
     ev = _best_evidence(claim)
-    lead = ORDINALS[i] if i < len(ORDINALS) else "Next"
     if _same(claim.text, ev.quote):
-        return f"{lead}, as the article says, {_cite(ev)}.", ev
-    holder = "" if claim.holder in ("author", "") else f" As {claim.holder} put it:"
-    body = f"{lead}, {lc_first(claim.text)}"
+        return f"{lead}, consider this. {b.cite(ev, claim.holder)}", ev
+    body = f"{lead}, {b.lc(claim.text).rstrip('.')}."
     if quote:
-        body += f"{holder} {_cite(ev)}." if holder else f" The article: {_cite(ev)}."
-    return body, ev
+        return f"{body} {b.cite(ev, claim.holder)}", ev
+    return body, None
 
 
-def _opening(eng: Engine, motion: Motion, side: str, seconds: int, used: Collection[str], b: _Builder) -> None:
-    intro = f"We {_stance(side)} the motion: {motion.text}."
+def _strength(b: _Builder, claim: Claim) -> float:
+    answers = sum(claim.id in b.index.pack.links.get(c.id, []) for c in b.index.pack.claims_for(claim.motion))
+    return len(claim.evidence) + 0.5 * answers + (claim.confidence or 0.0)
+
+
+def _answer_text(b: _Builder, lead: str, r: Rebuttal, *, who: str = "my opponent") -> str:
+    quote = r.opponent_quote.rstrip(".")
+    said = f"{lead}, {who} said: “{quote}”." if lead else f"{who[0].upper()}{who[1:]} said: “{quote}”."
+    if r.source == "general":
+        return f"{said} But {b.lc(r.text).rstrip('.')}. (That is a general answer, not from the article.)"
+    ev = r.evidence[0]
+    if r.point_kind == "attack" and r.matched_claim is not None and r.claim.id == r.matched_claim.id:
+        return f"{said} Our point stands: {b.lc(r.claim.text).rstrip('.')}. {b.cite(ev, r.claim.holder)}"
+    if _same(r.text, ev.quote):
+        return f"{said} But the article answers it. {b.cite(ev, r.claim.holder)}"
+    return f"{said} But {b.lc(r.text).rstrip('.')}. {b.cite(ev, r.claim.holder)}"
+
+
+def _hear(index: ArticleIndex, motion: Motion, side: str, opponent_text: str) -> Hearing | None:
+    if not opponent_text.strip():
+        return None
+    return listen(index, opponent_text, motion.id, other_side(side))
+
+
+def _answers(b: _Builder, motion: Motion, side: str, hearing: Hearing | None, limit: int) -> list[Rebuttal]:
+    """Answers to the opponent's points, heaviest first, none repeated and none contradicting us."""
+    out: list[Rebuttal] = []
+    if hearing is None:
+        return out
+    seen_claims: set[str] = set()
+    for p in hearing.on_topic():
+        if len(out) >= limit:
+            break
+        if p.claim_id and p.claim_id in seen_claims:
+            continue  # the same point made twice is answered once
+        r = _answer_consistent(b, p, motion, other_side(side))
+        if r is None:
+            continue
+        if p.claim_id:
+            seen_claims.add(p.claim_id)
+        b.taken.add(r.claim.id)
+        out.append(r)
+    return out
+
+
+def _answer_consistent(b: _Builder, p: Point, motion: Motion, speaker_side: str) -> Rebuttal | None:
+    exclude = set(b.taken)
+    for _ in range(4):
+        r = answer_point(b.index, p, motion, speaker_side, exclude)
+        if r is None or b.consistent(r.claim):
+            return r
+        exclude.add(r.claim.id)
+    return None
+
+
+def _opening(b: _Builder, motion: Motion, side: str, hearing: Hearing | None, seed: str) -> None:
+    intro = _pick(_INTROS[side], seed).format(m=motion.text.rstrip("."))
     close = f"For these reasons, we {_stance(side)} the motion."
     b.add(intro)
-    claims = [c for c in eng.pack.claims_for(motion.id, side) if c.id not in used] or eng.pack.claims_for(motion.id, side)
-    for i, c in enumerate(claims):
-        text, ev = _point(i, c)
+    own = [c for c in b.index.pack.claims_for(motion.id, side) if c.id not in b.taken]
+    points_of_own = [c for c in own if not c.reply_only]
+    # points that answer what the opponent already said come first, each naming what it answers
+    answering: list[tuple[Claim, Point]] = []
+    if hearing is not None:
+        for p in hearing.on_topic():
+            if not p.claim_id or p.kind != "own":
+                continue
+            for a in b.index.pack.answers(p.claim_id):
+                if a in own and all(a.id != x.id for x, _ in answering):
+                    answering.append((a, p))
+                    break
+    rest = sorted((c for c in points_of_own if all(c.id != x.id for x, _ in answering)), key=lambda c: -_strength(b, c))
+    order: list[tuple[Claim, Point | None]] = [*answering, *((c, None) for c in rest)]
+    i = 0
+    for c, p in order:
+        if not b.consistent(c):
+            continue
+        text, ev = _claim_sentence(b, _ordinal(i), c)
+        if p is not None:
+            text += " " + _pick(_ANSWER_LEADS, seed, c.id).format(q=p.span.rstrip("."))
         if b.fits(text, reserve=_words(close)) or i == 0:
             b.add(text, c, ev)
-        else:
-            short, _ = _point(i, c, quote=False)
-            if b.fits(short, reserve=_words(close)):
-                b.add(short, c)
+            i += 1
+        elif i >= 2:
             break
     b.add(close)
 
 
-def _rebuttal(eng: Engine, motion: Motion, side: str, opponent_text: str, used: Collection[str], b: _Builder,
-              *, max_points: int = 4, intro: bool = True, linked_only: bool = False) -> None:
-    from .article import split_sentences
-
-    opp_side = "con" if side == "pro" else "pro"
-    taken = set(used)
-    found = []
-    defended: list[Claim] = []
-    sentences = [opponent_text[s:e] for s, e in split_sentences(opponent_text)] if opponent_text.strip() else []
-    for sent in sentences:
-        r = eng.rebut(sent, motion.id, opp_side, exclude=taken)
-        if isinstance(r, Decline) or r.score < 0.5:
-            continue
-        if r.claim.side != side:
-            # the opponent attacked one of our own claims, and the engine's answer is the other side's
-            # point: the bot never argues against itself, it defends its claim instead
-            if r.matched_claim.side == side and all(d.id != r.matched_claim.id for d in defended):
-                defended.append(r.matched_claim)
-            continue
-        if any(r.matched_claim.id == f.matched_claim.id for f in found):
-            continue
-        if linked_only and r.claim.id not in {a.id for a in eng.pack.answers(r.matched_claim.id)}:
-            continue
-        taken.add(r.claim.id)
-        found.append(r)
-    found.sort(key=lambda r: -r.score)
+def _rebuttal(b: _Builder, motion: Motion, side: str, hearing: Hearing | None, *, max_points: int = 4,
+              intro: bool = True) -> None:
+    answers = _answers(b, motion, side, hearing, max_points)
     if intro:
-        b.add("Let me answer what we just heard." if found or defended else
-              "My opponents left their strongest case unsaid, so let me answer it.")
-    if not found and not defended and intro:
-        # pre-empt: answer the other side's best claims on this motion
-        for c in eng.pack.claims_for(motion.id, opp_side):
-            answers = [a for a in eng.pack.answers(c.id) if a.id not in taken]
-            if answers:
-                a = answers[0]
-                taken.add(a.id)
-                found.append(type("R", (), {"matched_claim": c, "claim": a, "evidence": [_best_evidence(a)]})())
-            if len(found) >= max_points:
-                break
-    points = 0
-    for claim in defended[:max_points]:
-        ev = _best_evidence(claim)
-        text = (f"{ORDINALS[points] if points < len(ORDINALS) else 'Next'}, they dispute that "
-                f"{lc_first(claim.text.rstrip('.'))}. It stands: {_cite(ev)}.")
-        if not (b.fits(text, reserve=12) or (points == 0 and intro)):
-            return
-        b.add(text, claim, ev)
-        points += 1
-    for i, r in enumerate(found[:max_points - points], start=points):
-        ev = r.evidence[0]
-        they = r.matched_claim.text.rstrip(".")
-        but = "Yet" if " but " in r.claim.text.lower() else "But"
-        answer = (f"But the article answers: {_cite(ev)}." if _same(r.claim.text, ev.quote)
-                  else f"{but} {lc_first(r.claim.text)} The article: {_cite(ev)}.")
-        text = f"{ORDINALS[i] if i < len(ORDINALS) else 'Next'}, they say: {lc_first(they)}. {answer}"
-        if b.fits(text, reserve=12) or (i == 0 and intro):
-            b.add(text, r.claim, ev)
+        if answers:
+            b.add("Let me answer what we just heard.")
+        elif hearing is not None and not hearing.on_topic():
+            b.add("My opponent made no point about the motion, so let me answer the strongest case their side has.")
         else:
+            b.add("Let me answer the strongest case the other side has.")
+    for i, r in enumerate(answers):
+        text = _answer_text(b, _ordinal(i), r)
+        if not (b.fits(text, reserve=12) or i == 0):
+            break
+        b.add(text, r.claim, r.evidence[0] if r.evidence else None)
+        b.answers.append(r)
+    if answers or not intro:
+        return
+    # nothing said to answer: take on the other side's strongest claims, attributed to them, not to the opponent
+    opp = other_side(side)
+    n = 0
+    for c in sorted(b.index.pack.claims_for(motion.id, opp), key=lambda c: -_strength(b, c)):
+        counter = next((a for a in b.index.pack.answers(c.id) if a.side == side and a.id not in b.taken
+                        and b.consistent(a)), None)
+        if counter is None:
+            continue
+        ev = _best_evidence(counter)
+        text = (f"{_ordinal(n)}, the other side may claim that {b.lc(c.text).rstrip('.')}. "
+                f"But {b.lc(counter.text).rstrip('.')}. {b.cite(ev, counter.holder)}")
+        if not (b.fits(text, reserve=12) or n == 0):
+            break
+        b.add(text, counter, ev)
+        n += 1
+        if n >= max_points:
             break
 
 
-def _closing(eng: Engine, motion: Motion, side: str, opponent_text: str, used: Collection[str], b: _Builder,
-             *, reply: bool = False) -> None:
-    own = [c for c in eng.pack.claims_for(motion.id, side)]
-    mine = [c for c in own if c.id in set(used)] or own[:3]
-    b.add(("In reply, " if reply else "To close, ") + f"this debate came down to {len(mine[:3])} questions, and on each our side came out ahead.")
-    for i, c in enumerate(mine[:3]):
+def _closing(b: _Builder, motion: Motion, side: str, hearing: Hearing | None, used: Collection[str], *,
+             reply: bool = False) -> None:
+    b.add(("In reply, " if reply else "To close, ") + "let us weigh the clash.")
+    ours = [c for cid in used if (c := b.index.pack.claim(cid)) is not None and c.side == side
+            and c.motion == motion.id]
+    attacked = {p.claim_id for p in (hearing.points if hearing else []) if p.kind == "attack" and p.claim_id}
+    stood = [c for c in ours if c.id not in attacked]
+    contested = [c for c in ours if c.id in attacked]
+    if not ours:
+        stood = [c for c in sorted(b.index.pack.claims_for(motion.id, side), key=lambda c: -_strength(b, c))
+                 if b.consistent(c) and not c.reply_only][:2]
+    for n, c in enumerate(stood[:2]):
         ev = _best_evidence(c)
-        text = (f"{ORDINALS[i]}, remember: {_cite(ev)}." if _same(c.text, ev.quote)
-                else f"{ORDINALS[i]}, {lc_first(c.text)} Remember: {_cite(ev)}.")
-        if b.fits(text, reserve=25) or i == 0:
-            b.add(text, c, ev)
-        else:
-            short = f"{ORDINALS[i]}, {lc_first(c.text)}"
-            if b.fits(short, reserve=25):
-                b.add(short, c)
+        lead = "Our point stood unanswered" if ours else "Our case rests on this"
+        text = f"{lead}: {b.lc(c.text).rstrip('.')}. {b.cite(ev, c.holder)}"
+        if not (b.fits(text, reserve=30) or n == 0):
             break
-    if opponent_text.strip() and b.used < b.budget - 40:
-        sub = _Builder(b.budget - b.used - 15)
-        _rebuttal(eng, motion, side, opponent_text, set(used) | {c.id for c in mine[:3]}, sub, max_points=1, intro=False,
-                  linked_only=True)
-        for p in sub.parts:
-            b.add(p.replace("First, they say", "And when they say", 1))
-        b.claims.extend(x for x in sub.claims if x not in b.claims)
-        b.evidence.extend(sub.evidence)
-    b.add(f"So we {_stance(side)} the motion.")
+        b.add(text, c, ev)
+    for c in contested[:1]:
+        ev = _best_evidence(c)
+        text = f"They challenged our point that {b.lc(c.text).rstrip('.')}, but it stands. {b.cite(ev, c.holder)}"
+        if b.fits(text, reserve=25):
+            b.add(text, c, ev)
+    # their heaviest point still unanswered gets its answer now
+    for r in _answers(b, motion, side, hearing, 1):
+        text = _answer_text(b, "", r, who="and one more thing: my opponent")
+        if b.fits(text, reserve=10):
+            b.add(text, r.claim, r.evidence[0] if r.evidence else None)
+            b.answers.append(r)
+    b.add(f"On the clash that mattered, our side came out ahead, so we {_stance(side)} the motion.")
 
 
-def compose(eng: Engine, motion: Motion, side: str, kind: str, seconds: int, opponent_text: str = "",
+def compose(index: ArticleIndex, motion: Motion, side: str, kind: str, seconds: int, opponent_text: str = "",
             used: Collection[str] = ()) -> BotSpeech:
+    """The bot's speech of `kind` for `side`, answering `opponent_text` and avoiding claims in `used`."""
     if side not in ("pro", "con"):
         raise ValueError(f"side must be pro or con, not {side!r}")
     k = KIND_ALIASES.get((kind or "opening").lower().split("-")[0].split("_")[0])
     if k is None:
         k = "rebuttal" if opponent_text.strip() else "opening"
-    b = _Builder(budget_words(seconds))
+    b = _Builder(index, budget_words(seconds), used)
+    hearing = _hear(index, motion, side, opponent_text)
+    seed = f"{motion.id}|{side}|{opponent_text}|{sorted(used)}"
     if k == "opening":
-        _opening(eng, motion, side, seconds, used, b)
+        _opening(b, motion, side, hearing, seed)
     elif k in ("rebuttal", "poi"):
-        _rebuttal(eng, motion, side, opponent_text, used, b, max_points=1 if k == "poi" else 4, intro=k != "poi")
+        _rebuttal(b, motion, side, hearing, max_points=1 if k == "poi" else 4, intro=k != "poi")
         if k == "rebuttal" and b.used < b.budget * 0.6:
             # room left: add fresh constructive material
-            fresh = [c for c in eng.pack.claims_for(motion.id, side) if c.id not in set(used) | set(b.claims)]
-            for j, c in enumerate(fresh):
-                text, ev = _point(len(b.claims), c)
-                text = ("Beyond that", "What is more", "And")[min(j, 2)] + ", " + text.split(", ", 1)[1]
+            fresh = [c for c in index.pack.claims_for(motion.id, side) if c.id not in b.taken and not c.reply_only]
+            j = 0
+            for c in sorted(fresh, key=lambda c: -_strength(b, c)):
+                if not b.consistent(c):
+                    continue
+                text, ev = _claim_sentence(b, ("Beyond that", "What is more", "And")[min(j, 2)], c)
                 if not b.fits(text, reserve=10):
                     break
                 b.add(text, c, ev)
+                j += 1
         if k == "rebuttal":
             b.add(f"We {_stance(side)} the motion.")
     else:
-        _closing(eng, motion, side, opponent_text, used, b, reply=k == "reply")
+        _closing(b, motion, side, hearing, used, reply=k == "reply")
     text = " ".join(b.parts)
     return BotSpeech(text=text, claim_ids=b.claims, evidence=b.evidence, kind=k, side=side, motion=motion.id,
-                     words=_words(text))
+                     words=_words(text), answers=b.answers)

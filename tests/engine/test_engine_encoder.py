@@ -59,15 +59,15 @@ def test_argkp_features_include_the_encoder(enc):
 
 def test_bot_matcher_blends_the_same_encoder(enc, engine):
     # the bot's claim index uses the benchmark's encoder: same vectors, same cosine, blended in
-    from bot.engine import core
+    from bot.engine import index
 
     idx = engine.claim_index
-    assert core.ENCODER_WEIGHT > 0 and idx.encoder_weight == core.ENCODER_WEIGHT and idx.ft_vecs is not None
+    assert index.ENCODER_WEIGHT > 0 and idx.encoder_weight == index.ENCODER_WEIGHT and idx.ft_vecs is not None
     arg = "Human rights must be part of any deal with North Korea."
     ft = idx.ft_scores(arg)
     assert np.allclose(ft, enc.encode(idx.texts) @ enc.encode(arg)[0], atol=1e-5)
     dense, lex = idx.text_scores(arg)
-    w = core.ENCODER_WEIGHT
+    w = index.ENCODER_WEIGHT
     assert np.allclose(idx.combine(dense, lex, ft), (1 - w) * idx.combine(dense, lex) + w * ft)
 
 

@@ -123,7 +123,7 @@ def test_from_texts_and_cache(engine, pack_yaml):
 
 def test_motion_alignment_from_pack(engine):
     # shared evidence and cross-motion links line the camps up: pro-diplomacy = con-Warmbier
-    al = engine._alignment["diplomacy"]
+    al = engine.index.alignment["diplomacy"]
     assert al["exercises"] is False and al["step-by-step"] is False
     assert al["warmbier"] is True and al["human-rights"] is True
 
@@ -133,10 +133,11 @@ def test_arguing_against_a_bot_side_claim(engine):
     r = engine.rebut("A partial deal that freezes the nuclear programme in exchange for some sanctions relief "
                      "is a bad idea.", "diplomacy", "con")
     assert isinstance(r, Rebuttal)
-    assert r.claim.side == "pro" and r.matched_claim.side == "con"
+    assert r.point_kind == "attack" and r.matched_claim.id == r.claim.id
     assert r.claim.id == "dip-pro-partial-deal" and r.evidence[0].paragraph == 39
+    assert r.opponent_quote.startswith("A partial deal")
     # a con point that the encoder places on the con side: answered by a pro counter (before the
     # encoder was blended in, this one matched the pro partial-deal claim and took the branch above)
     r = engine.rebut("Sanctions are working and we should not lift them.", "diplomacy", "con")
     assert isinstance(r, Rebuttal)
-    assert r.claim.side == "pro" and r.matched_claim.side == "con"
+    assert r.claim.side == "pro" and r.side == "pro"
