@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .article import Article, Sentence
-from .index import learn_names, lc_first
+from .index import lc_first, learn_names
 from .pack import Claim, Evidence, Motion, Pack
 
 _SAY = r"(?:said|says|told|tweeted|writes|wrote|added|argued|argues|declared|claimed|claims|insisted|warned|noted|asserted)"

@@ -22,7 +22,7 @@ import numpy as np
 from .gate import topicality
 from .index import MATCH_FLOOR, ArticleIndex, calibrate, other_side, spans_overlap
 from .listening import Hearing, Point, listen
-from .matcher import encode_query, encoder_available, tokenize
+from .matcher import encode_query, encoder_available
 from .pack import Claim, Evidence, Motion
 from .results import Decline, Rebuttal
 from .stance import predict_stance
