@@ -2,16 +2,20 @@
 
 The table holds names, options and help. Each command's handler registers itself with the `@handles`
 decorator where it is written (``bot.rounds.commands``, ``bot.admin``, ...), so this module imports
-nothing of the bot's and adapters can build their command trees from it alone; `handler_of` returns the
-registered function. `parse_text` is the one parser of ``name:value`` text (shell, Slack text, forms).
+no handler (only the small time-phrase reader) and adapters build their command trees from it alone;
+`handler_of` returns the registered function. `parse_text` and `parse_partial` are the one parser of
+``name:value`` text: the shell, Slack text, button ids, Slack forms and Discord modals.
 """
 
 from __future__ import annotations
 
+import difflib
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
+
+from bot.rounds import timeparse
 
 OptionType = Literal["str", "int", "user"]
 
@@ -40,7 +44,8 @@ class Option:
     min_value: int | None = None
     max_value: int | None = None
     max_length: int = 200
-    rest: bool = False  # in text form, swallow the remaining words (e.g. a motion or a time phrase)
+    rest: bool = False  # in text form, swallow the remaining words (e.g. a motion or a speech)
+    time_phrase: bool = False  # in text form, one time phrase of one or more words (`in 1h 30m`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +92,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "schedule", "Schedule a round: `in 10m`, `18:30`, `2026-12-01 18:00`, `tue 18:00`, `every tue 18:00`.",
-        (Option("when", "when it starts", required=True, max_length=100),
+        (Option("when", "when it starts", required=True, max_length=100, time_phrase=True),
          Option("motion", "motion id or words from it", required=True, autocomplete="motion"),
          Option("format", "debate format", autocomplete="format")),
         admin_only=True,
@@ -201,29 +206,34 @@ def coerce(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def parse_text(text: str) -> tuple[Command, dict[str, Any]]:
-    """Parse ``/debate practice diplomacy con`` or ``practice side:con motion:"..."`` (shell, Slack)."""
+def _words(text: str) -> list[str]:
     text = text.strip()
     if text.startswith(ROOT):
         text = text[len(ROOT):]
     try:
-        words = shlex.split(text)
+        return shlex.split(text)
     except ValueError:
-        words = text.split()
-    if not words:
-        return get("help"), {}
-    command = get(words[0].lower())
+        return text.split()
+
+
+def _assign(command: Command, words: list[str]) -> dict[str, Any]:
+    """Options by `name:value`, then the remaining words by position. Raw strings; nothing is required."""
     raw: dict[str, Any] = {}
     positional: list[str] = []
-    for word in words[1:]:
+    for word in words:
         name, sep, value = word.partition(":")
         if sep and command.option(name.lower()) is not None and not raw.get(name.lower()):
             raw[name.lower()] = value
         else:
             positional.append(word)
     free = [o for o in command.options if o.name not in raw]
+    skipped: list[tuple[Option, str]] = []  # a choice option passed over, and the word that did not fit it
     while positional and free:
         opt = free.pop(0)
+        if opt.time_phrase:  # `in 1h 30m`, `tue 18:00 Europe/Paris`: one value of several words
+            n = max(1, timeparse.phrase_length(positional))
+            raw[opt.name], positional = " ".join(positional[:n]), positional[n:]
+            continue
         if opt.rest or not free:
             # the last free option (or a rest option) swallows the remaining words,
             # unless later options are choices that match the trailing words
@@ -237,11 +247,35 @@ def parse_text(text: str) -> tuple[Command, dict[str, Any]]:
             break
         if opt.choices and positional[0].lower() not in opt.choices and not opt.required:
             # skip an optional choice option that the word does not fit (e.g. a motion word)
+            skipped.append((opt, positional[0]))
             continue
         raw[opt.name] = positional.pop(0)
+    for opt, word in skipped:  # `practice diplomacy pri`: say `side`, not "unknown format 'pri'"
+        close = difflib.get_close_matches(word.lower(), opt.choices, n=1, cutoff=0.6)
+        if close and opt.name not in raw and word in raw.values():
+            raise UsageError(f"`{word}` is not a {opt.name} ({', '.join(opt.choices)}); did you mean "
+                             f"`{close[0]}`?", command)
     if positional:
         raise UsageError(f"Too many words for `{command.name}`: {' '.join(positional)}", command)
-    return command, coerce(command, raw)
+    return raw
+
+
+def parse_text(text: str) -> tuple[Command, dict[str, Any]]:
+    """Parse ``/debate practice diplomacy con`` or ``practice side:con motion:"..."`` (shell, Slack text,
+    button ids): the command and its validated options."""
+    words = _words(text)
+    if not words:
+        return get("help"), {}
+    command = get(words[0].lower())
+    return command, coerce(command, _assign(command, words[1:]))
+
+
+def parse_partial(text: str) -> tuple[Command, dict[str, Any]]:
+    """The same parser for text a form completes (Slack forms, Discord modals): the command and the raw
+    options it names, by `name:value` or position; required options may be missing."""
+    words = _words(text)
+    command = get(words[0].lower() if words else "help")
+    return command, _assign(command, words[1:])
 
 
 def help_text(name: str | None = None, *, is_admin: bool = True) -> str:

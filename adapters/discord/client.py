@@ -122,13 +122,7 @@ def option_value(value: Any) -> Any:
 
 def form_incoming(base: Incoming, action_id: str, text: str) -> Incoming:
     """A modal submit: the form button's command, its `name:value` options, and the typed text."""
-    words = action_id.split()
-    command = commands.get(words[0].lower())
-    options: dict[str, Any] = {}
-    for word in words[1:]:
-        name, sep, value = word.partition(":")
-        if sep and command.option(name):
-            options[name] = value
+    command, options = commands.parse_partial(action_id)  # the core's one `name:value` parser
     text_option = next((o for o in command.options if o.rest or o.name == "text"), None)
     if text_option is None:
         raise commands.UsageError(f"`{command.name}` takes no text.", command)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,27 +25,9 @@ _TITLES = {"speech": "Your speech", "schedule": "Schedule a round", "config": "S
 
 
 def split_id(text: str) -> tuple[Command, dict[str, Any]]:
-    """A command in text form whose required options may be missing (a form fills them in).
-
-    Returns the command and the options it names as ``name:value`` or by position.
-    """
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        words = text.split()
-    if words and words[0] == commands.ROOT:
-        words = words[1:]
-    command = commands.get(words[0].lower() if words else "help")
-    given: dict[str, Any] = {}
-    free = list(command.options)
-    for word in words[1:]:
-        name, sep, value = word.partition(":")
-        if sep and command.option(name.lower()):
-            given[name.lower()] = value
-            free = [o for o in free if o.name != name.lower()]
-        elif free:
-            given[free.pop(0).name] = word
-    return command, given
+    """A command in text form whose required options may be missing (a form fills them in): the core's
+    one parser, `commands.parse_partial`."""
+    return commands.parse_partial(text)
 
 
 def wants_form(command: Command, text: str) -> bool:

@@ -223,3 +223,35 @@ def _future(at: datetime, now: datetime, original: str) -> datetime:
     if at - now > MAX_AHEAD:
         raise TimeError("Rounds can be scheduled at most a year ahead.")
     return at
+
+
+_NUMBER_OR_UNIT = re.compile(r"^(\d+(?:\.\d+)?[a-z]*|[a-z]+|and|,)$")
+_CLOCK_WORD = re.compile(r"^\d{1,2}(?::\d{2})?(?:am|pm)?$")
+_ISO_WORD = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:t\S*)?z?$")
+
+
+def phrase_length(words: list[str]) -> int:
+    """How many leading words of a command read as one time phrase (`in 1h 30m`, `tue 18:00 Europe/Paris`),
+    so `/debate schedule in 1m diplomacy` keeps `diplomacy` for the motion. 0 when none do."""
+    low = [w.lower() for w in words]
+    if not low:
+        return 0
+    if low[0] == "in":
+        n = 1
+        while n < len(low) and _NUMBER_OR_UNIT.match(low[n]) and (
+                low[n][0].isdigit() or low[n] in _UNITS or low[n] in ("and", ",")):
+            n += 1
+        return n if n > 1 else 0
+    if low[0] == "every":
+        rest = phrase_length(words[1:])
+        return 1 + rest if rest else 0
+    n = 0
+    if _weekday(low[0]) is not None or low[0] in ("today", "tomorrow", "daily") or _ISO_WORD.match(low[0]):
+        n = 1
+        if n < len(low) and (_CLOCK_WORD.match(low[n]) or low[n] in ("am", "pm")):
+            n += 1
+    elif _CLOCK_WORD.match(low[0]) and (":" in low[0] or low[0].endswith(("am", "pm"))):
+        n = 1
+    if n and n < len(words) and ("/" in words[n] or words[n].upper() in ("UTC", "GMT")):
+        n += 1  # a zone name written after the time
+    return n

@@ -70,3 +70,35 @@ def test_every_example_in_the_table_parses_and_names_a_real_motion() -> None:
             if "motion" in opts:  # examples use motion ids, so a newcomer can paste them as they are
                 motion = engine.find_motion(opts["motion"])
                 assert motion is not None and motion.id == opts["motion"], example
+
+
+def test_time_phrases_are_read_greedily() -> None:
+    """`/debate schedule in 1m diplomacy` (no quotes): the time is `in 1m`, the motion `diplomacy`."""
+    for text, when, motion in (("/debate schedule in 1m diplomacy", "in 1m", "diplomacy"),
+                               ('/debate schedule in 1h 30m "human rights"', "in 1h 30m", "human rights"),
+                               ("/debate schedule tue 18:00 diplomacy", "tue 18:00", "diplomacy"),
+                               ("/debate schedule every tue 18:00 Europe/Paris sanctions",
+                                "every tue 18:00 Europe/Paris", "sanctions"),
+                               ("/debate schedule 18:30 diplomacy wsdc", "18:30", "diplomacy")):
+        _, opts = parse_text(text)
+        assert (opts["when"], opts["motion"]) == (when, motion), text
+    _, opts = parse_text("/debate schedule yesterday diplomacy")
+    assert opts["when"] == "yesterday"  # not a time, but reported as the time (by the handler), not a motion
+
+
+def test_a_near_miss_is_named_with_its_option() -> None:
+    """`/debate practice diplomacy pri`: the side is wrong, not the format."""
+    with pytest.raises(UsageError, match=r"`pri` is not a side \(pro, con\); did you mean `pro`"):
+        parse_text("/debate practice diplomacy pri")
+    assert parse_text("/debate practice diplomacy con quick")[1] == {"motion": "diplomacy", "side": "con",
+                                                                    "format": "quick"}
+
+
+def test_one_parser_for_forms() -> None:
+    """Slack forms and Discord modals complete what a button id or typed text names."""
+    from adapters.slack.forms import split_id
+
+    cmd, given = commands.parse_partial("schedule in 10m")
+    assert cmd.name == "schedule" and given == {"when": "in 10m"}  # the motion is missing: the form asks
+    assert split_id("speech round:12") == commands.parse_partial("speech round:12")
+    assert commands.parse_partial("speech round:12")[1] == {"round": "12"}

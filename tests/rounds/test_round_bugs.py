@@ -90,3 +90,47 @@ async def test_no_reminder_within_a_minute_of_the_start(room_factory) -> None:
     assert "reminder" not in kinds(room.round().id)
     await room.say('/debate schedule "in 10m" diplomacy')
     assert "reminder" in kinds(room.round().id)
+
+
+async def test_schedule_reports_the_time_first(room_factory) -> None:
+    room = await room_factory()
+    out = await room.say("/debate schedule yesterday x")
+    assert "time" in out.lower() and "motion" not in out.lower()
+    out = await room.say("/debate schedule in 1m diplomacy")  # no quotes needed
+    assert "scheduled" in out and "Unknown format" not in out
+
+
+async def test_messages_of_a_round_arrive_in_the_order_produced(room_factory) -> None:
+    """The reply to a speech comes before the bot's next speech; a warning never precedes its turn."""
+    room = await room_factory()
+    await room.say("/debate practice diplomacy pro")
+    out = await room.say("/debate speech My opening: the talks froze the testing.")
+    assert out.index("Speech recorded") < out.index("Speech 2 of 6")
+    assert out.index("Speech 2 of 6") < out.index("Speech 3 of 6")
+    await room.advance(61)  # into the rebuttal's last minute
+    text = room.text
+    assert text.index("Speech 3 of 6") < text.index("left (Pro rebuttal)")
+
+
+async def test_rounds_between_people_name_their_format(room_factory) -> None:
+    room = await room_factory()
+    out = await room.say("/debate start diplomacy")
+    assert "Quick 1 v 1" in room.text and "practice" not in room.text.split("sign-up is open")[1].split("\n")[2]
+    assert "open for sign-up" in out
+
+
+async def test_practice_shows_the_prep_brief_privately(room_factory) -> None:
+    from bot.rounds.commands.practice import prep_brief
+
+    class Brief:
+        def render(self) -> str:
+            return "Your three strongest points: ..."
+
+    class WithBrief:
+        def brief(self, motion_id: str, side: str) -> Brief:
+            assert side in ("pro", "con")
+            return Brief()
+
+    (message,) = prep_brief(WithBrief(), "diplomacy", "con")
+    assert message.ephemeral and "strongest points" in message.text
+    assert prep_brief(object(), "diplomacy", "pro") == []  # an engine without briefs: nothing extra

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from bot import chat, commands
@@ -20,6 +22,21 @@ from bot.rounds.live import Effects
 from bot.rounds.states import RoundError
 from bot.storage import models as m
 from bot.storage import repo
+
+log = logging.getLogger(__name__)
+
+
+def prep_brief(engine: object, motion_id: str, side: str) -> list[Outgoing]:
+    """The engine's prep brief for the practising debater, shown only to them (where the platform can)."""
+    brief = getattr(engine, "brief", None)
+    if not callable(brief):
+        return []
+    try:
+        text = brief(motion_id, lineup.stance(side)).render()
+    except Exception:  # a brief is a help, never a reason for the practice round to fail
+        log.exception("prep brief failed")
+        return []
+    return [Outgoing(title="Your prep brief", text=text, kind=Kind.INFO, ephemeral=True)] if text else []
 
 
 @commands.handles("practice")
@@ -54,11 +71,13 @@ def practice(ctx: Context, motion: str | None = None, side: str | None = None,
     live.LiveRound(session, round_row, now, engine=ctx.engine, fx=fx,
                    bot_user=repo.bot_user(session, ctx.server.platform)).begin()
     commit_effects(ctx, fx)
-    return notes + [Outgoing(
+    started = Outgoing(
         title=f"Practice round #{round_row.id}", kind=Kind.SUCCESS,
         text=f"You argue **{fmt.side_name(user_side)}** on {messages.motion_line(round_row)}; Debate Bot takes "
              f"{fmt.side_name(bot_side)}. Format: {fmt.summary()}. Your turns are announced in the round's "
-             "thread; type your speech as chat messages there.")]
+             "thread; type your speech as chat messages there.")
+    return [*notes, started, *prep_brief(ctx.engine, motion_id, user_side)]
+
 
 @commands.handles("start")
 def start(ctx: Context, motion: str | None = None, format: str | None = None) -> Outgoing:  # noqa: A002
@@ -75,15 +94,17 @@ def start(ctx: Context, motion: str | None = None, format: str | None = None) ->
                          f"`/debate join pro|con|judge|audience round:{round_row.id}`.", kind=Kind.SUCCESS,
                     ephemeral=True)
 
+
 @commands.handles("schedule")
 def schedule(ctx: Context, when: str, motion: str, format: str | None = None) -> Outgoing:  # noqa: A002
-    fmt = format_for(ctx, format)
-    motion_id, motion_text = motion_for(ctx, motion)
+    """`/debate schedule <when> <motion> [format]`: problems are reported in the order written (time first)."""
     session, now, fx = ctx.session, time_now(ctx), Effects()
     try:
         parsed = timeparse.parse_when(when, ctx.settings.timezone or "UTC", now)
     except timeparse.TimeError as exc:
         raise UserError(str(exc)) from None
+    motion_id, motion_text = motion_for(ctx, motion)
+    fmt = format_for(ctx, format)
     channel_id = ctx.settings.channel_id or ctx.incoming.place.channel_id
     schedule_row = None
     if parsed.rule:
@@ -105,6 +126,7 @@ def schedule(ctx: Context, when: str, motion: str, format: str | None = None) ->
         text=f"Motion: {messages.motion_line(round_row)}\nFormat: {fmt.summary()}\nStarts "
              f"{chat.timestamp(starts_at)}.{repeat} Sign-up opens "
              f"{'now' if round_row.state == states.SIGNUP else 'a day before'}.")
+
 
 @commands.handles("cancel")
 def cancel(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
