@@ -27,7 +27,7 @@ from adapters.discord.render import (
     render,
     truncate,
 )
-from bot import chat, commands
+from bot import chat, commands, hygiene
 from bot.chat import Incoming, Outgoing, Place, Server, User
 from bot.config import Settings
 from bot.ports import Clock
@@ -255,6 +255,11 @@ class DebateBot(ext_commands.Bot):
                           options: dict[str, Any]) -> None:
         values = {k: option_value(v) for k, v in options.items() if v is not None}
         incoming = incoming_from_interaction(interaction, command=command.name, options=values)
+        try:
+            hygiene.check_ids(command, values)  # Discord's integer option goes up to 2^53
+        except commands.UsageError as exc:
+            await self.deliver(interaction, incoming, [Outgoing(text=exc.reply, kind=chat.Kind.ERROR, ephemeral=True)])
+            return
         await self.answer(interaction, incoming, defer=command.name in SLOW_COMMANDS)
 
     def completer(self, option: commands.Option) -> Callable[..., Awaitable[list[app_commands.Choice[Any]]]]:
@@ -306,6 +311,12 @@ class DebateBot(ext_commands.Bot):
             if custom_id.startswith(ACTION_PREFIX):
                 action_id = custom_id[len(ACTION_PREFIX):]
                 incoming = incoming_from_interaction(interaction, action_id=action_id)
+                try:
+                    hygiene.check_text(action_id)
+                except commands.UsageError as exc:
+                    await self.deliver(interaction, incoming,
+                                       [Outgoing(text=exc.reply, kind=chat.Kind.ERROR, ephemeral=True)])
+                    return
                 await self.answer(interaction, incoming, defer=action_id.split(" ", 1)[0] in SLOW_COMMANDS,
                                   component=True)
             elif custom_id.startswith(FORM_PREFIX):
