@@ -123,10 +123,10 @@ class ShellRoom:
         incoming = Incoming(server=ROOM, user=self._user(speaker), place=self.place,
                             event_id=f"shell-{id(self)}-{next(self._events)}", at=self.service.clock.now())
         if stripped.startswith("/debate"):
-            from bot import commands
+            from bot import commands, hygiene
 
             try:
-                command, options = commands.parse_text(stripped)
+                command, options = hygiene.check_text(stripped)
             except commands.UsageError as exc:
                 self.write(format_message(Outgoing(text=exc.reply, kind=Kind.ERROR)))
                 return True
