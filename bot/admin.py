@@ -147,10 +147,11 @@ def _settings_fields(ctx: Context) -> list[Field]:
     from bot.ratings import season_key, season_label
 
     return [
-        Field("channel", f"`{s.channel_id}`" if s.channel_id else "where each round is started", inline=True),
+        Field("channel", f"`{s.channel_id}`" if s.channel_id else "not set (each round is announced where it "
+              "is started)", inline=True),
         Field("timezone", s.timezone, inline=True),
         Field("format", f"`{s.default_format}`" + (f" ({default.name})" if default else " (missing!)"), inline=True),
-        Field("fill_policy", f"{s.fill_policy}: {FILL_POLICIES.get(s.fill_policy, '?')}", inline=True),
+        Field("fill_policy", f"`{s.fill_policy}` ({FILL_POLICIES.get(s.fill_policy, '?')})", inline=True),
         Field("winner_rule", " → ".join(s.winner_rule.split(",")), inline=True),
         Field("custom formats", ", ".join(f"`{k}`" for k in custom) or "none", inline=True),
         Field("season", season_label(season_key(s, ctx.service.clock.now())), inline=True),

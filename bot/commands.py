@@ -290,8 +290,8 @@ def help_text(name: str | None = None, *, is_admin: bool = True) -> str:
             lines.append("Admins only.")
         return "\n".join(lines)
     lines = ["**Debate bot commands**"]
-    for command in COMMANDS:
-        tag = " *(admin)*" if command.admin_only else ""
-        lines.append(f"- `{ROOT} {command.name}` — {command.description}{tag}")
+    for command in COMMANDS:  # the usage line, as the README lists them
+        tag = " **Admins only.**" if command.admin_only else ""
+        lines.append(f"- `{command.usage}` — {command.description}{tag}")
     lines.append(f"Type `{ROOT} help <command>` for details.")
     return "\n".join(lines)

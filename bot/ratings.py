@@ -361,9 +361,24 @@ def standing_of(session: Session, server_id: int, user_id: int, *, pool: str, pe
     return MyStanding(mine.rounds, True, above + 1 if above < PLACE_LIMIT else None)
 
 
-def _has_ratings(session: Session, server_id: int, pool: str) -> bool:
-    return session.scalar(select(m.Rating.id).where(m.Rating.server_id == server_id, m.Rating.pool == pool,
-                                                    m.Rating.season == ALL_TIME).limit(1)) is not None
+def _has_ratings(session: Session, server_id: int, pool: str, user_id: int | None = None) -> bool:
+    query = select(m.Rating.id).where(m.Rating.server_id == server_id, m.Rating.pool == pool,
+                                      m.Rating.season == ALL_TIME)
+    if user_id is not None:
+        query = query.where(m.Rating.user_id == user_id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def default_pool(session: Session, server_id: int, user_id: int) -> tuple[str, str]:
+    """(pool, why): the pool where the caller has rounds (people first), else where this server has any."""
+    mine = [p for p in ("people", "bot") if _has_ratings(session, server_id, p, user_id)]
+    if len(mine) == 1:
+        return mine[0], "the pool with your rounds"
+    if mine:
+        return "people", "you have rounds in both pools"
+    if not _has_ratings(session, server_id, "people") and _has_ratings(session, server_id, "bot"):
+        return "bot", "this server has only practice rounds so far"
+    return "people", "the default pool"
 
 
 def format_standing(place: int, s: Standing) -> str:
@@ -376,17 +391,18 @@ async def leaderboard_command(ctx: Context, period: str | None = None, pool: str
     period = period or "all"
     now = ctx.service.clock.now()
     server_id = ctx.server.id
-    if pool is None:  # default to rounds between people, unless this server only has practice rounds
-        pool = "bot" if not _has_ratings(ctx.session, server_id, "people") and _has_ratings(
-            ctx.session, server_id, "bot") else "people"
+    why = ""
+    if pool is None:  # the pool where the caller has rounds; the board says which one it shows, and why
+        pool, why = default_pool(ctx.session, server_id, ctx.user.id)
     season = season_key(ctx.settings, now)
     board = top(ctx.session, server_id, pool=pool, period=period, season=season, now=now)
     label = season_label(season) if period == "season" else PERIOD_LABEL[period]
     pool_label = "rounds between people" if pool == "people" else "rounds against the bot"
     title = f"Leaderboard — {pool_label}, {label}"
-    lines = [format_standing(i, s) for i, s in enumerate(board, 1)]
-    if not lines:
-        lines = [f"Nobody has {MIN_ROUNDS} rated rounds here yet ({pool_label}, {label})."]
+    lines = [f"Showing {pool_label} ({why})." if why else f"Showing {pool_label}."]
+    lines += [format_standing(i, s) for i, s in enumerate(board, 1)]
+    if not board:
+        lines.append(f"Nobody has {MIN_ROUNDS} rated rounds here yet ({pool_label}, {label}).")
     mine = standing_of(ctx.session, server_id, ctx.user.id, pool=pool, period=period, season=season, now=now)
     shown = any(s.user_id == ctx.user.id for s in board)
     if not mine.eligible:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -94,29 +94,44 @@ def history(session: Session, server_id: int, user_id: int) -> dict[str, list[tu
     return series
 
 
-def rating_chart(series: dict[str, list[tuple[datetime, float]]], title: str) -> bytes:
-    """A PNG line chart of rating (ordinal) per pool over the rounds played."""
+def chart_figure(series: dict[str, list[tuple[datetime, float]]], title: str) -> Any:
+    """The rating chart as a matplotlib Figure: rating (ordinal) per pool against the date of each round,
+    both pools on one time axis (a lone round gets a day either side instead of a 0.945–1.050 axis)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(6.4, 3.2), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
+    when: list[datetime] = []
     for pool, points in sorted(series.items()):
-        xs = list(range(1, len(points) + 1))
+        xs = [at for at, _ in points]
+        when += xs
+        count = len(points)
         ax.plot(xs, [p[1] for p in points], marker="o", markersize=3, linewidth=1.6,
-                label=f"{POOL_LABEL.get(pool, pool)} ({len(points)} rounds)")
+                label=f"{POOL_LABEL.get(pool, pool)} ({count} round{'s' * (count != 1)})")
     ax.axhline(0, color="#999999", linewidth=0.8, linestyle=":")
     ax.set_title(title, fontsize=11)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("rated round")
+    locator = AutoDateLocator(minticks=2, maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    if when:
+        first, last = min(when), max(when)
+        pad = max((last - first) * 0.05, timedelta(days=1) if first == last else timedelta(hours=1))
+        ax.set_xlim(date2num(first - pad), date2num(last + pad))
+    ax.set_xlabel("date of the round")
     ax.set_ylabel("rating (μ − 3σ)")
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def rating_chart(series: dict[str, list[tuple[datetime, float]]], title: str) -> bytes:
+    """A PNG line chart of rating per pool over time (see `chart_figure`)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    chart_figure(series, title).savefig(buffer, format="png")
     return buffer.getvalue()
 
 

@@ -14,10 +14,11 @@ import re
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from bot import chat
-from bot.chat import Incoming, Kind, Outgoing, Place, Server, User
+from bot.chat import Image, Incoming, Kind, Outgoing, Place, Server, User
 from bot.config import Settings
 from bot.ports import Clock
 from bot.service import DebateService
@@ -34,8 +35,8 @@ def _terminal(text: str) -> str:
     return chat.plain(text).replace("**", "")
 
 
-def format_message(message: Outgoing, *, width: int = 100) -> str:
-    """Render an Outgoing as readable terminal text."""
+def format_message(message: Outgoing, *, width: int = 100, image_dir: Path | None = None) -> str:
+    """Render an Outgoing as readable terminal text; an image is written into `image_dir` and named by path."""
     lines: list[str] = []
     mark = _KIND_MARK.get(message.kind, "")
     if message.title:
@@ -50,27 +51,37 @@ def format_message(message: Outgoing, *, width: int = 100) -> str:
     if message.buttons:
         lines.append("Buttons: " + "  ".join(f"[{b.label} → {b.id}]" for b in message.buttons))
     if message.image:
-        lines.append(f"[image: {message.image.filename}, {len(message.image.data)} bytes]")
+        lines.append(f"[image: {save_image(message.image, image_dir)}]" if image_dir is not None
+                     else f"[image: {message.image.filename}, {len(message.image.data)} bytes]")
     if message.footer:
         lines.append(_terminal(message.footer))
     body = "\n".join(lines)
     return textwrap.indent(body, "  ")
 
 
+def save_image(image: Image, folder: Path) -> Path:
+    """Write an image (e.g. the rating chart) into `folder` under its own name; returns the path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(image.filename).name
+    path.write_bytes(image.data)
+    return path
+
+
 class ShellMessenger:
     """Prints timed messages; threads are named places in the same room."""
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+    def __init__(self, write: Callable[[str], None], image_dir: Path | None = None) -> None:
         self.write = write
+        self.image_dir = image_dir  # where images (rating charts) are written; None: only named
         self._ids = itertools.count(1)
 
     async def send(self, server: Server, place: Place, message: Outgoing) -> str:
         where = f"#{place.channel_id}" + (f" › {place.thread_id}" if place.thread_id else "")
-        self.write(f"[bot in {where}]\n{format_message(message)}")
+        self.write(f"[bot in {where}]\n{format_message(message, image_dir=self.image_dir)}")
         return str(next(self._ids))
 
     async def edit(self, server: Server, place: Place, message_id: str, message: Outgoing) -> None:
-        self.write(f"[bot edited message {message_id}]\n{format_message(message)}")
+        self.write(f"[bot edited message {message_id}]\n{format_message(message, image_dir=self.image_dir)}")
 
     async def open_thread(self, server: Server, place: Place, name: str) -> Place:
         return Place(channel_id=place.channel_id, thread_id=name[:60])
@@ -83,7 +94,8 @@ class ShellRoom:
                  user: str = DEFAULT_USER, clock: Clock | None = None,
                  wait: Callable[[float], Awaitable[None]] | None = None) -> None:
         self.write = write or (lambda s: print(s, flush=True))
-        self.messenger = ShellMessenger(self.write)
+        self.image_dir = settings.data_dir / "images"
+        self.messenger = ShellMessenger(self.write, self.image_dir)
         self.service = DebateService(settings, self.messenger, platform="shell", clock=clock)
         self._sleep = wait or asyncio.sleep
         self.user = user
@@ -138,7 +150,7 @@ class ShellRoom:
         else:
             incoming.text = text
         for reply in await self.service.handle(incoming):
-            self.write(format_message(reply))
+            self.write(format_message(reply, image_dir=self.image_dir))
         return True
 
     async def _wait(self, directive: str) -> None:

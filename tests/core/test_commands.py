@@ -102,3 +102,9 @@ def test_one_parser_for_forms() -> None:
     assert cmd.name == "schedule" and given == {"when": "in 10m"}  # the motion is missing: the form asks
     assert split_id("speech round:12") == commands.parse_partial("speech round:12")
     assert commands.parse_partial("speech round:12")[1] == {"round": "12"}
+
+
+def test_help_lists_usage_lines_and_marks_admin_commands_in_bold() -> None:
+    text = commands.help_text()
+    assert "`/debate practice [motion] [pro|con] [format]` —" in text
+    assert "*(admin)*" not in text and "**Admins only.**" in text

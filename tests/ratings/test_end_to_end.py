@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from bot.storage import models as m
@@ -28,6 +30,10 @@ async def test_practice_round_is_rated_in_the_bot_pool(room_factory) -> None:
     assert [(p, n) for p, _, n in ratings] == [("bot", 1), ("bot", 1)]  # all time and this season
 
     out = await room.say("/debate stats")
-    assert "Rounds: 1" in out and "[image: rating-" in out and "Rating vs the bot" in out
+    assert "Rounds: 1" in out and "Rating vs the bot" in out
+    # the shell writes the chart into the data folder and prints its path
+    path = Path(out.split("[image: ")[1].split("]")[0])
+    assert path.name.startswith("rating-") and path.parent == room.service.settings.data_dir / "images"
+    assert path.read_bytes().startswith(b"\x89PNG")
     out = await room.say("/debate leaderboard pool:bot")
     assert "rounds against the bot" in out and "2 more to appear" in out
