@@ -25,7 +25,7 @@ import numpy as np
 
 from .article import split_sentences
 from .gate import topicality
-from .index import MATCH_FLOOR, ArticleIndex, calibrate
+from .index import MATCH_FLOOR, ArticleIndex, calibrate, other_side
 from .matcher import HybridIndex, encode_query, tokenize
 from .pack import Claim
 from .stance import predict_stance
@@ -37,6 +37,14 @@ _CLAUSE = re.compile(r"\s*(?:;|:(?=\s)|—|\s–\s|,?\s+(?:but|whereas|while|alt
 _MIN_CONTENT = 2
 # a claim this much behind the best may still be the one meant when it is on the speaker's side
 _OWN_SIDE_LIFT = 0.06
+# "They say…", "My opponent claims…": the point reports the other side's claim in order to attack it
+_REPORTED = re.compile(r"^\W*(?:(?:but|and|so|now|first(?:ly)?|second(?:ly)?|finally|yes)\W+)*(?:they|my opponents?|"
+                       r"(?:the )?(?:other|opposing) (?:side|team)|the (?:opposition|proposition|government)|"
+                       r"you|he|she|the bot)\s+(?:keeps?\s+|kept\s+|just\s+|might\s+|will\s+|would\s+|may\s+)?"
+                       r"(?:say(?:s|ing)?|said|claim(?:s|ed|ing)?|argue(?:s|d)?|arguing|insist(?:s|ed)?|tell(?:s)? us|told us|"
+                       r"think(?:s)?|suggest(?:s|ed)?|want(?:s)? you to believe|would have you believe)\b", re.I)
+# how far below the best (and below the floor) a claim of the other side may be and still be the one reported
+_REPORTED_MARGIN = 0.1
 # the lift a claim of the round's own motion gets over a claim of a neighbouring motion
 _SAME_MOTION = 0.03
 # a candidate claim counts as mentioned at this calibrated score
@@ -231,16 +239,21 @@ def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: s
             continue
         label = stance_of.get(i, (None, 0.0))[0]
         kind, claim_id, match = "new", None, 0.0
+        reported = bool(_REPORTED.match(piece))
+        if side is not None and motion is not None:
+            # "They say X" reports the other side's claim (to attack it); otherwise prefer a claim of the
+            # speaker's own side when it is nearly as close as the best
+            want = other_side(side) if reported else side
+            lift = _REPORTED_MARGIN if reported else _OWN_SIDE_LIFT
+            pick = [j for j, c in enumerate(claims) if allowed[j] and _side_on(index, c, motion.id) == want]
+            if pick:
+                j2 = max(pick, key=lambda j: raw[i][j])
+                if raw[i][j2] >= MATCH_FLOOR - (lift if reported else 0.0) and raw[i][j2] + lift >= best_raw:
+                    best_j = j2
+                    claim_on = True
         if claim_on:
             claim = claims[best_j]
             if side is not None and motion is not None:
-                # prefer a claim of the speaker's own side when it is nearly as close
-                own_side = [j for j, c in enumerate(claims)
-                            if allowed[j] and index.implied_side(side, motion.id, c) == c.side]
-                if own_side:
-                    j2 = max(own_side, key=lambda j: raw[i][j])
-                    if raw[i][j2] >= MATCH_FLOOR and raw[i][j2] + _OWN_SIDE_LIFT >= best_raw:
-                        best_j, claim = j2, claims[j2]
                 implied = index.implied_side(side, motion.id, claim)
                 kind = "own" if implied in (None, claim.side) else "attack"
             elif side is not None:

@@ -149,7 +149,8 @@ def _strength(b: _Builder, claim: Claim) -> float:
 
 def _answer_text(b: _Builder, lead: str, r: Rebuttal, *, who: str = "my opponent") -> str:
     quote = r.opponent_quote.rstrip(".")
-    said = f"{lead}, {who} said: “{quote}”." if lead else f"{who[0].upper()}{who[1:]} said: “{quote}”."
+    verb = "took on our case" if r.point_kind == "attack" else "said"
+    said = f"{lead}, {who} {verb}: “{quote}”." if lead else f"{who[0].upper()}{who[1:]} {verb}: “{quote}”."
     if r.source == "general":
         return f"{said} But {b.lc(r.text).rstrip('.')}. (That is a general answer, not from the article.)"
     ev = r.evidence[0]
@@ -280,7 +281,8 @@ def _closing(b: _Builder, motion: Motion, side: str, hearing: Hearing | None, us
                  if b.consistent(c) and not c.reply_only][:2]
     for n, c in enumerate(stood[:2]):
         ev = _best_evidence(c)
-        lead = "Our point stood unanswered" if ours else "Our case rests on this"
+        lead = ("Our point stood unanswered", "Nor did they answer this")[n] if ours else \
+            ("Our case rests on this", "And on this")[n]
         text = f"{lead}: {b.lc(c.text).rstrip('.')}. {b.cite(ev, c.holder)}"
         if not (b.fits(text, reserve=30) or n == 0):
             break
