@@ -63,8 +63,9 @@ async def test_forged_and_duplicate_requests(slack: SlackHarness, caplog: pytest
     ]
     assert statuses == [401] * 6
     # Slack's retry of one command: signed afresh, same trigger_id -> answered once
-    first = await sc.post(slack.http, slack.url, SECRET, body, timestamp=int(time.time()))
-    retry = await sc.post(slack.http, slack.url, SECRET, body, timestamp=int(time.time()) - 1)
+    now = int(time.time())
+    first = await sc.post(slack.http, slack.url, SECRET, body, timestamp=now - 2)
+    retry = await sc.post(slack.http, slack.url, SECRET, body, timestamp=now - 1)
     assert (first[0], retry[0]) == (200, 200)
     # the same event delivered twice
     event_id = f"Ev{uuid.uuid4().hex[:10].upper()}"
