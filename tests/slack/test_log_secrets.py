@@ -69,3 +69,38 @@ def test_the_redactor_scrubs_what_libraries_log() -> None:
     for leaked in ("hooks.slack.com/commands", "speech", "xoxb-12", "xapp-1-A", "my-signing-secret",
                    "aW50ZXJhY3Rpb24", "MTIzNDU2Nzg5MDEyMzQ1Njc4", "itoken-99", "/response/ab"):
         assert leaked not in text, (leaked, text)
+
+
+async def test_socket_mode_at_debug_logs_no_payload(settings, slack_fake, debug_log: io.StringIO) -> None:  # type: ignore[no-untyped-def]
+    """Socket Mode dumps every envelope at DEBUG; none of it (response_url, user text, app token) is kept."""
+    import asyncio
+    from urllib.parse import parse_qsl
+
+    from pydantic import SecretStr
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    from adapters.slack.app import SlackAdapter
+    from tests.slack.conftest import slack_settings
+
+    app_token = "xapp-1-A0SOCKET-1234-abcdef"
+    adapter = SlackAdapter(slack_settings(settings, slack_fake, slack_app_token=SecretStr(app_token)))
+    await adapter.start()
+    handler = AsyncSocketModeHandler(adapter.app, app_token, web_client=adapter.client)
+    url = slack_fake.response_url()
+    try:
+        await handler.connect_async()
+        payload = dict(parse_qsl(sc.slash_body("help zz-private-words-zz")[0])) | {"response_url": url}
+        slack_fake.push_envelope({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+                                  "payload": payload})
+        await slack_fake.wait_call("response_url")
+        await slack_fake.wait_for(lambda calls: any(c.method == "socket_ack" for c in calls))
+    finally:
+        await handler.close_async()
+        await asyncio.sleep(0.05)
+        await adapter.stop()
+    text = debug_log.getvalue()
+    for leaked in (url, "/response/", app_token, TOKEN, SECRET):
+        assert leaked not in text, f"{leaked!r} is in the log"
+    # the libraries' lines carry no user text (the bot's own refusal line quotes the refused word)
+    library_lines = [line for line in text.splitlines() if " bot." not in line]
+    assert "DEBUG slack_" in text and not [line for line in library_lines if "zz-private-words-zz" in line]
