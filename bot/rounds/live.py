@@ -249,16 +249,28 @@ class LiveRound:
         """→ signup: the announcement with join buttons. `open_for` (debate seconds) for rounds opened now."""
         row = self.row
         transition(row, SIGNUP)
+        ends = None
         if open_for is not None:
             row.starts_at = None
             ends = self.now + real(open_for, row)
             self.add_deadline(K_START, ends, 0)
-            when = (f"Starts when every seat is taken, or at {chat.timestamp(ends)} "
-                    "(empty seats are then handled by the server's fill policy).")
-        else:
-            assert row.starts_at is not None
-            when = f"Starts {chat.timestamp(row.starts_at)}."
-        self.post(messages.signup_open(row, self.fmt, when), "channel")
+        self.post(messages.signup_open(row, self.fmt, self._signup_when(ends)), "channel")
+
+    def _signup_when(self, ends: datetime | None = None) -> str:
+        row = self.row
+        if row.starts_at is not None:
+            return f"Starts {chat.timestamp(row.starts_at)}."
+        if ends is None:
+            ends = self.session.scalar(select(m.Deadline.due_at).where(
+                m.Deadline.round_id == row.id, m.Deadline.kind == K_START, m.Deadline.done_at.is_(None))
+                .order_by(m.Deadline.phase_index.desc()))
+        until = f", or at {chat.timestamp(ends)}" if ends is not None else ""
+        return f"Starts when every seat is taken{until} (empty seats are then handled by the server's fill policy)."
+
+    def refresh_signup(self) -> None:
+        """Someone joined or left: edit the sign-up announcement in place (`Messenger.edit`) to show the seats."""
+        if self.row.state == SIGNUP:
+            self.post(messages.signup_open(self.row, self.fmt, self._signup_when()), "edit")
 
     def remind(self) -> None:
         """The reminder before a scheduled start."""

@@ -44,12 +44,19 @@ def signup_buttons(round_row: m.Round, fmt: Format) -> list[Button]:
     return buttons
 
 
+SIGNUP_KEY = "signup"  # the sign-up announcement is edited in place as seats fill
+
+
 def signup_open(round_row: m.Round, fmt: Format, when: str) -> Outgoing:
-    """The sign-up announcement, with the join buttons."""
-    seats = ", ".join(f"{fmt.side_name(s)} ({fmt.team_size})" for s in fmt.sides)
+    """The sign-up announcement, with the join buttons and who has taken which seat."""
+    def seat(side: str) -> str:
+        names = ", ".join(name_of(p) for p in debaters(round_row, side))
+        return f"{fmt.side_name(side)} ({fmt.team_size})" + (f": {names}" if names else "")
+
+    seats = "; ".join(seat(s) for s in fmt.sides)
     return Outgoing(title=f"{round_title(round_row)}: sign-up is open", kind=Kind.ANNOUNCE,
                     text=f"Motion: {motion_line(round_row)}\nFormat: {fmt.summary()}\nSeats: {seats}.\n{when}",
-                    buttons=signup_buttons(round_row, fmt))
+                    buttons=signup_buttons(round_row, fmt), key=SIGNUP_KEY)
 
 
 def reminder(round_row: m.Round, fmt: Format) -> Outgoing:

@@ -174,6 +174,7 @@ class Runtime:
         self._armed_upto = 0
         self._outbox: dict[int, deque[tuple[str, Outgoing]]] = defaultdict(deque)
         self._drainers: dict[int, asyncio.Task[None]] = {}
+        self._keyed: dict[tuple[int, str], tuple[Place, str]] = {}  # (round, Outgoing.key) -> where it was posted
         self.executor = TrackedExecutor()
         self._places: dict[int, tuple[Server, Place, Place]] = {}
         self.fired = 0
@@ -365,8 +366,15 @@ class Runtime:
             where, message = queue.popleft()
             try:
                 server, channel, thread = await self.places(round_id)
+                known = self._keyed.get((round_id, message.key)) if message.key else None
+                if where == "edit":  # a keyed message posted earlier, updated in place (`Messenger.edit`)
+                    if known is not None:  # unknown after a restart: the next full post carries the news
+                        await self.service.messenger.edit(server, known[0], known[1], message)
+                    continue
                 place = message.place or (channel if where == "channel" else thread)
-                await self.service.messenger.send(server, place, message)
+                message_id = await self.service.messenger.send(server, place, message)
+                if message.key:
+                    self._keyed[(round_id, message.key)] = (place, message_id)
             except Exception:
                 log.exception("could not post a round message", extra={"round": round_id})
 

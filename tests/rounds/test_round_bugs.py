@@ -134,3 +134,14 @@ async def test_practice_shows_the_prep_brief_privately(room_factory) -> None:
     (message,) = prep_brief(WithBrief(), "diplomacy", "con")
     assert message.ephemeral and "strongest points" in message.text
     assert prep_brief(object(), "diplomacy", "pro") == []  # an engine without briefs: nothing extra
+
+
+async def test_the_signup_announcement_is_edited_as_seats_fill(room_factory) -> None:
+    """`Outgoing.key` and `Messenger.edit` are used: joining updates the announcement in place."""
+    room = await room_factory()
+    await room.say('/debate schedule "in 10m" diplomacy')
+    out = await room.say("@alice: /debate join pro")
+    assert "[bot edited message" in out and "Seats: Pro (1): alice; Con (1)." in out
+    out = await room.say("@alice: /debate leave")
+    assert "[bot edited message" in out and "Seats: Pro (1); Con (1)." in out
+    assert "[bot edited message" not in await room.say("@carol: /debate join audience")

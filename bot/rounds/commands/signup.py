@@ -51,13 +51,17 @@ def join(ctx: Context, role: str | None = None, round: int | None = None) -> Out
     label = fmt.side_name(role) if role in fmt.sides else role
     fx.post(round_row, Outgoing(text=f"{lineup.name_of(lineup.participant(round_row, ctx.user.id))} joined as "
                                      f"{label}."))
+    current = live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx,
+                             bot_user=repo.bot_user(session, ctx.server.platform),
+                             fill_policy=ctx.settings.fill_policy)
+    if role in fmt.sides:
+        current.refresh_signup()  # the announcement shows who has taken which seat
     if (role in fmt.sides and round_row.state == states.SIGNUP and round_row.starts_at is None
             and lineup.seats_filled(round_row, fmt)):
-        live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx,
-                       bot_user=repo.bot_user(session, ctx.server.platform),
-                       fill_policy=ctx.settings.fill_policy).begin()
+        current.begin()
     commit_effects(ctx, fx)
     return Outgoing(text=f"You joined round #{round_row.id} as **{label}**.", kind=Kind.SUCCESS, ephemeral=True)
+
 
 @commands.handles("leave")
 def leave(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
@@ -74,5 +78,7 @@ def leave(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
     session.delete(me)
     session.flush()
     fx.post(round_row, Outgoing(text=f"{chat.user_text(ctx.user.display_name)} left round #{round_row.id}."))
+    if me.role in fmt.sides:
+        live.LiveRound(session, round_row, time_now(ctx), fx=fx).refresh_signup()
     commit_effects(ctx, fx)
     return Outgoing(text=f"You left round #{round_row.id}.", kind=Kind.SUCCESS, ephemeral=True)
