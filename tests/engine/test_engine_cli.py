@@ -55,3 +55,35 @@ def test_pack_validate_and_build(tmp_path, engine):
     bad.write_text(DEFAULT_PACK.read_text().replace("a much better place today", "a far better place today", 1))
     r = runner.invoke(pack_app, ["validate", str(bad), "--article", str(DEFAULT_ARTICLE)])
     assert r.exit_code == 1
+
+
+def test_listen_json_contract(engine, tmp_path):
+    speech = "Thank you. The summits froze the missile tests. They say Hanoi failed, but talks still beat war."
+    r = runner.invoke(engine_app, ["listen", "--motion", "diplomacy", "--side", "pro", "--json"], input=speech)
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["points"] and d["claims"]
+    for p in d["points"]:
+        assert speech[p["start"]:p["end"]] == p["span"]
+        assert p["kind"] in {"own", "attack", "new", "off_topic"}
+    assert {"score", "mentioned", "span"} <= set(d["claims"][0])
+    claims = tmp_path / "claims.txt"
+    claims.write_text("Diplomacy stopped the nuclear and missile tests.\nPineapple belongs on pizza.\n", encoding="utf-8")
+    r = runner.invoke(engine_app, ["listen", "-m", "diplomacy", "--claims", str(claims), "--json"], input=speech)
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert len(d["claims"]) == 2 and d["claims"][0]["score"] > d["claims"][1]["score"]
+    r = runner.invoke(engine_app, ["listen", "-m", "diplomacy"], input="")
+    assert r.exit_code == 2 and "no speech" in r.output
+
+
+def test_rebut_and_speech_json_quote_the_opponent(engine):
+    arg = "Trump should keep meeting Kim because the freeze on tests shows talks work."
+    r = runner.invoke(engine_app, ["rebut", arg, "--motion", "diplomacy", "--side", "pro", "--json"])
+    d = json.loads(r.output)
+    assert d["opponent_quote"] and d["opponent_quote"] in arg and d["side"] == "con"
+    r = runner.invoke(engine_app, ["speech", "-m", "diplomacy", "-s", "con", "-k", "rebuttal", "-o", arg, "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["answers"] and all(a["opponent_quote"] in arg for a in d["answers"])
+    assert all({"opponent_quote", "claim_id", "rebuttal", "evidence"} <= set(a) for a in d["answers"])
