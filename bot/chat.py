@@ -109,7 +109,8 @@ class ButtonStyle(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button whose id comes back as ``Incoming.action_id`` when clicked, e.g. ``join:12:pro``."""
+    """A button whose id comes back as ``Incoming.action_id`` when clicked: the command in text form, e.g.
+    ``join pro round:12`` (parsed by `commands.parse_text`)."""
 
     id: str
     label: str
@@ -143,7 +144,7 @@ class Outgoing:
     kind: Kind = Kind.INFO
     ephemeral: bool = False  # only the caller sees it (where the platform supports that)
     place: Place | None = None  # None: reply where the command came from
-    key: str | None = None  # stable key of a message that may later be edited, e.g. "round:12:signup"
+    key: str | None = None  # a round message updated in place later (e.g. "signup"), through Messenger.edit
     footer: str | None = None
 
 

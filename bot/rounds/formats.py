@@ -22,6 +22,8 @@ class FormatError(ValueError):
 
 
 class SpeechSpec(BaseModel):
+    """One speech of a format: whose it is, its kind and length, an optional label and protected time."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     side: str
@@ -32,10 +34,12 @@ class SpeechSpec(BaseModel):
 
     @property
     def shared(self) -> bool:
+        """Open to every debater (crossfire, cross-examination), and not scored."""
         return self.side == SHARED
 
     @property
     def is_reply(self) -> bool:
+        """A reply speech (scored on the reply scale where the format has one)."""
         return self.kind == "reply"
 
 
@@ -105,23 +109,28 @@ class Format(BaseModel):
 
     # -- helpers used by the state machine -----------------------------------------------------------
     def side_name(self, side: str) -> str:
+        """The side as this format names it (`Proposition`, `Opening Government`, ...)."""
         if side == SHARED:
             return "Both sides"
         return self.side_names.get(side, side.upper() if len(side) <= 3 else side.title())
 
     def scale_for(self, spec: SpeechSpec) -> tuple[int, int]:
+        """The speaker-point scale of a speech."""
         return self.reply_scale if spec.is_reply and self.reply_scale else self.speaker_scale
 
     def speech_title(self, spec: SpeechSpec) -> str:
+        """`Pro opening`, or the speech's own label."""
         if spec.label:
             return spec.label
         return f"{self.side_name(spec.side)} {spec.kind.replace('_', ' ')}"
 
     @property
     def total_seconds(self) -> int:
+        """Debate seconds from the first speech (or prep) to the last, grace included."""
         return self.prep_seconds + sum(s.seconds + (0 if s.shared else self.grace_seconds) for s in self.speeches)
 
     def summary(self) -> str:
+        """`Quick 1 v 1: 6 speeches, about 10 min`."""
         minutes = round(self.total_seconds / 60)
         return f"{self.name}: {len(self.speeches)} speeches, about {minutes} min"
 

@@ -189,6 +189,7 @@ class Runtime:
 
     # -- lock: exactly one scheduler --------------------------------------------------------------------
     def acquire_lock(self) -> bool:
+        """Take the one-scheduler-per-platform lock (advisory lock, or a file beside SQLite)."""
         url = make_url(self.service.db_url)
         if url.get_backend_name() == "sqlite":
             path = Path(url.database or "memory") if url.database not in (None, "", ":memory:") else None
@@ -212,6 +213,7 @@ class Runtime:
         return got
 
     def release_lock(self) -> None:
+        """Give the scheduler lock back."""
         if self._lock_file is not None:
             with contextlib.suppress(OSError):
                 fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
@@ -226,6 +228,7 @@ class Runtime:
 
     # -- scheduler ------------------------------------------------------------------------------------------
     async def start(self) -> None:
+        """Start the scheduler if this process holds the platform's lock, and arm every pending deadline."""
         if not self.service.run_scheduler:
             return
         if not self.acquire_lock():
@@ -269,6 +272,7 @@ class Runtime:
         return self._jobs_engine
 
     async def stop(self) -> None:
+        """Stop the scheduler and release the lock."""
         global _active
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
@@ -483,6 +487,7 @@ def _platform(session: Any, round_row: m.Round) -> str:
 
 
 def runtime_of(service: DebateService) -> Runtime:
+    """The service's scheduler runtime, created on first use."""
     rt = getattr(service, "rounds_runtime", None)
     if rt is None:
         rt = Runtime(service)
@@ -508,6 +513,7 @@ async def install(service: DebateService) -> None:
 # -- job functions (referenced as text by the job store) ----------------------------------------------------
 
 async def fire(deadline_id: int) -> None:
+    """The job function of every deadline: run it in this process's runtime, retrying on failure."""
     if _active is None:
         log.warning("deadline %s fired with no scheduler running", deadline_id)
         return
@@ -519,5 +525,6 @@ async def fire(deadline_id: int) -> None:
 
 
 async def sync() -> None:
+    """The periodic job: arm deadline rows written by other processes of the platform."""
     if _active is not None:
         _active.reconcile()

@@ -34,6 +34,8 @@ class TimeError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class When:
+    """A parsed schedule time: an instant, a delay (`in 10m`), or a weekly rule with its next instant."""
+
     at: datetime | None  # UTC; None for relative times (see `delay`)
     delay: timedelta | None = None  # relative time in debate seconds ("in 10m")
     rule: str | None = None  # recurring rule "tue 18:00" (with `every`)
@@ -136,6 +138,7 @@ def parse_rule(rule: str) -> tuple[int, time]:
 
 
 def next_occurrence(rule: str, tz_name: str, after: datetime) -> datetime:
+    """The first instant after `after` that a rule (`tue 18:00`, `daily 09:00`) names, in UTC."""
     weekday, at = parse_rule(rule)
     tz = zone(tz_name)
     if weekday == -1:

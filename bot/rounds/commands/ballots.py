@@ -22,8 +22,10 @@ from bot.storage import models as m
 def _insert(session: Session):  # type: ignore[no-untyped-def]
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
+
 @commands.handles("vote")
 def vote(ctx: Context, side: str, round: int | None = None) -> Outgoing:  # noqa: A002
+    """`/debate vote <side> [round]`: one audience vote per person (a new vote replaces the old one)."""
     session = ctx.session
     # A shared lock: votes are independent upserts, so voters don't queue behind each other, but the timer
     # that closes the round waits for them, so no vote lands after the count.
@@ -60,7 +62,9 @@ def vote(ctx: Context, side: str, round: int | None = None) -> Outgoing:  # noqa
     return Outgoing(text=f"Your vote for **{fmt.side_name(side)}** in round #{round_row.id} is counted "
                          "(voting again changes it).", kind=Kind.SUCCESS, ephemeral=True)
 
+
 _POINTS = re.compile(r"\d+(?:\.\d+)?")
+
 
 def everyone_has_voted(session: Session, round_row: m.Round) -> bool:
     """Every judge gave a ballot and every audience member voted: voting may close before its announced end."""
@@ -72,8 +76,10 @@ def everyone_has_voted(session: Session, round_row: m.Round) -> bool:
     voted = set(session.scalars(select(m.Vote.voter_id).where(m.Vote.round_id == round_row.id)))
     return judges <= given and audience <= voted
 
+
 @commands.handles("judge")
 def judge(ctx: Context, winner: str, points: str | None = None, round: int | None = None) -> Outgoing:  # noqa: A002
+    """`/debate judge <winner> [points] [round]`: a judge's ballot, with speaker points per speech in order."""
     session, now, fx = ctx.session, time_now(ctx), Effects()
     round_row = find_round(ctx, round, states.OPEN + (states.FINISHED,), prefer_user=True)
     fmt = live.fmt_of(round_row)

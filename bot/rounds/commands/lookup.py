@@ -22,9 +22,12 @@ from bot.storage import models as m
 
 
 def time_now(ctx: Context) -> datetime:
+    """The service clock's time now."""
     return ctx.service.clock.now()
 
+
 def commit_effects(ctx: Context, fx: Effects) -> None:
+    """Deliver a round's effects (posts, timers) once the transaction has committed."""
     runtime = runtime_of(ctx.service)
 
     async def deliver() -> None:
@@ -32,24 +35,32 @@ def commit_effects(ctx: Context, fx: Effects) -> None:
 
     ctx.after_commit(deliver)
 
+
 def round_engine(ctx: Context, round_row: m.Round):  # type: ignore[no-untyped-def]
     """The engine of the round's article (the server's article may have changed since it was created)."""
     return ctx.service.engine_for(ctx.session, SimpleNamespace(article_id=round_row.article_id))
 
+
 def format_for(ctx: Context, key: str | None):  # type: ignore[no-untyped-def]
+    """The format named by the user (or the server default), or a UserError."""
     try:
         return resolve_format(key, ctx.settings)
     except FormatError as exc:
         raise UserError(str(exc)) from None
 
+
 def motion_for(ctx: Context, ref: str | None) -> tuple[str, str]:
+    """(motion id, text) for the user's reference, or a UserError."""
     try:
         return live.pick_motion(ctx.engine, ref)
     except RoundError as exc:
         raise UserError(str(exc)) from None
 
+
 def lock_round(session: Session, round_id: int) -> m.Round | None:
+    """The round row, locked for update (PostgreSQL) for a handler that changes it."""
     return session.get(m.Round, round_id, with_for_update=True)
+
 
 def find_round(ctx: Context, round_id: int | None, among: tuple[str, ...] = states.OPEN,
                *, prefer_user: bool = False, lock: bool | str = True) -> m.Round:
@@ -88,6 +99,7 @@ def find_round(ctx: Context, round_id: int | None, among: tuple[str, ...] = stat
     raise UserError("There is no open round here. Start one with `/debate start` or practise with "
                     "`/debate practice`.")
 
+
 def round_for(ctx: Context, command: str, among: tuple[str, ...], *, lock: bool | str = True) -> m.Round:
     """Without `round:`, the round here for which `command` makes sense; when several do, say which they are."""
     place = ctx.incoming.place
@@ -103,8 +115,10 @@ def round_for(ctx: Context, command: str, among: tuple[str, ...], *, lock: bool 
         return find_round(ctx, here[0].id, lock=lock)
     return find_round(ctx, None, states.OPEN + (states.FINISHED, states.CANCELLED), lock=lock)
 
+
 @commands.handles("status")
 def status(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
+    """`/debate status [round]`: phase, speaker, time left and the line-up."""
     if round is None:
         try:
             round_row = find_round(ctx, None, states.OPEN, prefer_user=True, lock=False)
@@ -116,8 +130,12 @@ def status(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
     fmt = live.fmt_of(round_row)
     return messages.status(round_row, fmt, live.current_phase(round_row), live.seconds_left(round_row, time_now(ctx)))
 
+
 def suggest(session: Session, server_row: m.Server, settings_row: m.ServerSettings, kind: str,
             ) -> list[tuple[str, Any]]:
+
+
+    """Autocomplete suggestions (label, value) for formats, rounds and articles."""
     if kind == "format":
         return [(f"{key}: {fmt.summary()}", key) for key, fmt in available_formats(settings_row).items()]
     if kind == "round":

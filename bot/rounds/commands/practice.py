@@ -42,6 +42,7 @@ def prep_brief(engine: object, motion_id: str, side: str) -> list[Outgoing]:
 @commands.handles("practice")
 def practice(ctx: Context, motion: str | None = None, side: str | None = None,
                    format: str | None = None) -> list[Outgoing]:  # noqa: A002 - option name
+    """`/debate practice [motion] [side] [format]`: a round against the bot, starting now."""
     fmt = format_for(ctx, format)
     if len(fmt.sides) != 2:
         raise UserError(f"Practice needs a two-sided format; `{fmt.key}` has {len(fmt.sides)} teams. "
@@ -81,6 +82,7 @@ def practice(ctx: Context, motion: str | None = None, side: str | None = None,
 
 @commands.handles("start")
 def start(ctx: Context, motion: str | None = None, format: str | None = None) -> Outgoing:  # noqa: A002
+    """`/debate start [motion] [format]`: open a round for people now; it starts when the seats are full."""
     fmt = format_for(ctx, format)
     motion_id, motion_text = motion_for(ctx, motion)
     session, now, fx = ctx.session, time_now(ctx), Effects()
@@ -130,6 +132,7 @@ def schedule(ctx: Context, when: str, motion: str, format: str | None = None) ->
 
 @commands.handles("cancel")
 def cancel(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
+    """`/debate cancel [round]`: cancel a round, and stop its recurring schedule."""
     session, now, fx = ctx.session, time_now(ctx), Effects()
     round_row = find_round(ctx, round)
     extra = ""

@@ -13,6 +13,7 @@ from bot.storage import repo
 
 @commands.handles("join")
 def join(ctx: Context, role: str | None = None, round: int | None = None) -> Outgoing:  # noqa: A002
+    """`/debate join [role] [round]`: take a seat, judge (before the start) or watch."""
     session, now, fx = ctx.session, time_now(ctx), Effects()
     round_row = find_round(ctx, round, (states.SCHEDULED, states.SIGNUP, states.RUNNING, states.JUDGING,
                                         states.FINISHED, states.CANCELLED) if round else
@@ -65,6 +66,7 @@ def join(ctx: Context, role: str | None = None, round: int | None = None) -> Out
 
 @commands.handles("leave")
 def leave(ctx: Context, round: int | None = None) -> Outgoing:  # noqa: A002
+    """`/debate leave [round]`: leave before the round starts (the audience may leave any time)."""
     session, fx = ctx.session, Effects()
     round_row = find_round(ctx, round, states.OPEN, prefer_user=True)
     me = lineup.participant(round_row, ctx.user.id)

@@ -19,6 +19,7 @@ def in_round_place(round_row: m.Round, place: Place) -> bool:
         return place.thread_id == round_row.thread_id
     return place.channel_id in (round_row.channel_id, round_row.thread_id)
 
+
 def _speaking_round(ctx: Context, round_id: int | None, *, place: Place | None = None,
                     ) -> tuple[m.Round, m.Speech, formats.Phase] | None:
     """The running round where this user holds the floor now (including grace), if any.
@@ -52,8 +53,10 @@ def _speaking_round(ctx: Context, round_id: int | None, *, place: Place | None =
                 return round_row, speech, phase
     return None
 
+
 @commands.handles("speech")
 def speech(ctx: Context, text: str | None = None, round: int | None = None) -> Outgoing:  # noqa: A002
+    """`/debate speech <text> [round]`: the whole speech in one go; it ends the turn."""
     if not text or not text.strip():
         raise UserError("Write your speech after the command: `/debate speech <your speech>`.")
     session, now, fx = ctx.session, time_now(ctx), Effects()
@@ -73,11 +76,13 @@ def speech(ctx: Context, text: str | None = None, round: int | None = None) -> O
     commit_effects(ctx, fx)
     return Outgoing(text=" ".join(replies), kind=Kind.SUCCESS, ephemeral=True)
 
+
 def _label(ctx: Context, phase: formats.Phase, text: str) -> str:
     """In shared phases (crossfire) each line says who spoke."""
     if phase.spec is not None and phase.spec.shared:
         return f"{ctx.user.display_name}: {text}"
     return text
+
 
 def _not_your_turn(ctx: Context, round_id: int | None) -> str:
     try:
@@ -95,6 +100,7 @@ def _not_your_turn(ctx: Context, round_id: int | None) -> str:
     speaker = lineup.speaker_for(round_row, fmt, phase)
     return (f"It's not your turn: speech {phase.number} ({fmt.speech_title(phase.spec)}) belongs to "
             f"{lineup.name_of(speaker)}.")
+
 
 def on_message(ctx: Context) -> Outgoing | None:
     """A chat message: part of the speaker's speech during their turn and grace, else audience chat."""
