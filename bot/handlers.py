@@ -1,4 +1,4 @@
-"""Handlers for the general commands (help, motions). Round handlers live in bot.rounds.handlers."""
+"""Handlers for the general commands (help, motions). Round commands live in bot.rounds.commands."""
 
 from __future__ import annotations
 
