@@ -33,7 +33,8 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import delete
+from sqlalchemy import Engine, create_engine, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from adapters.slack import forms, render
 from adapters.slack.http import IdleGate, web_app
@@ -43,7 +44,6 @@ from bot.chat import Incoming, Kind, Outgoing, Place, Server, User
 from bot.config import Settings
 from bot.ports import Clock
 from bot.service import DebateService
-from bot.storage import db, repo
 from bot.storage import models as m
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,7 @@ class SlackAdapter:
         self._slots = asyncio.Semaphore(WORK_SLOTS)
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._claims = 0
+        self._replay_db: Engine | None = None  # PostgreSQL only: shared replay marks (see claim_signature)
         # process_before_response=False: Bolt answers Slack as soon as ack() is called. Bolt's own logger
         # is a child of `slack_bolt`, so its level (and Socket Mode's payload dumps at DEBUG) follow the
         # level `bot.logs.configure` sets there, not the root's.
@@ -170,9 +171,19 @@ class SlackAdapter:
     async def stop(self) -> None:
         await self.messenger.flush()
         await self.service.stop()
+        if self._replay_db is not None:
+            self._replay_db.dispose()
+            self._replay_db = None
 
     def web_app(self) -> web.Application:
         shared = self.service.db_url.startswith("postgresql")
+        if shared and self._replay_db is None:
+            # A replay mark need not wait for the disk (synchronous_commit off): one lost in a database
+            # crash only reopens that request's five-minute window, and the core's event-id dedup still
+            # stops a second action.
+            url = self.service.engine_db.url.render_as_string(hide_password=False)
+            self._replay_db = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, connect_args={
+                "connect_timeout": 5, "options": "-c synchronous_commit=off"})
         return web_app(self.app, self.signing_secret, self.gate, claim=self.claim_signature if shared else None)
 
     async def claim_signature(self, signature: str) -> bool:
@@ -184,13 +195,18 @@ class SlackAdapter:
         return await asyncio.wait_for(asyncio.to_thread(self._claim_signature, signature), REPLAY_CLAIM_TIMEOUT)
 
     def _claim_signature(self, signature: str) -> bool:
+        """One statement on an autocommit connection (the ack waits for it): insert, or find it there."""
         self._claims += 1
-        with db.transaction(self.service.sessions) as session:
+        assert self._replay_db is not None
+        with self._replay_db.connect() as conn:
             if self._claims % 500 == 1:
                 cutoff = datetime.now(UTC) - timedelta(seconds=REPLAY_KEEP_SECONDS)
-                session.execute(delete(m.ProcessedEvent).where(m.ProcessedEvent.platform == REPLAY_PLATFORM,
-                                                               m.ProcessedEvent.created_at < cutoff))
-            return repo.claim_event(session, REPLAY_PLATFORM, signature)
+                conn.execute(delete(m.ProcessedEvent).where(m.ProcessedEvent.platform == REPLAY_PLATFORM,
+                                                            m.ProcessedEvent.created_at < cutoff))
+            inserted = conn.execute(pg_insert(m.ProcessedEvent).values(
+                platform=REPLAY_PLATFORM, event_id=signature[:128], created_at=datetime.now(UTC))
+                .on_conflict_do_nothing().returning(m.ProcessedEvent.event_id)).first()
+        return inserted is not None
 
     async def on_error(self, error: Exception, body: dict[str, Any], response: BoltResponse | None
                        ) -> BoltResponse | None:
