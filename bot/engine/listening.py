@@ -207,11 +207,16 @@ def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: s
     raw = list(np.where(allowed, index.claim_index.scores_many(pieces) + lift, -1.0)) if len(claims) else \
         [np.zeros(0) for _ in pieces]
     on = [i for i, t in enumerate(topics) if t.on_topic]
-    stance_of: dict[int, tuple[str, float]] = {}
-    if on and language == "en":
-        st_motion = motion_text or (index.pack.motions[0].text if index.pack.motions else "")
-        for i, st in zip(on, predict_stance(st_motion, [pieces[i] for i in on]), strict=True):
-            stance_of[i] = (st.label, st.confidence)
+    st_motion = motion_text or (index.pack.motions[0].text if index.pack.motions else "")
+
+    def stances(ids: list[int]) -> dict[int, tuple[str, float]]:
+        if not ids or language != "en":
+            return {}
+        return {i: (st.label, st.confidence) for i, st in zip(ids, predict_stance(st_motion, [pieces[i] for i in ids]),
+                                                                 strict=True)}
+
+    # the stance model reads the points no prepared claim covers (a claim's side is known already)
+    stance_of = stances([i for i in on if not len(raw[i]) or float(raw[i].max()) < MATCH_FLOOR])
 
     # the speaker's side: given; else the side of the claims the speech clearly makes; else its stance
     if side is None and motion is not None:
@@ -223,6 +228,7 @@ def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: s
                 if implied:
                     votes[implied] += calibrate(float(r[j]))
         if votes["pro"] == votes["con"]:
+            stance_of.update(stances([i for i in on if i not in stance_of]))
             for label, conf in stance_of.values():
                 votes[label] += conf - 0.5
         side = max(votes, key=votes.get) if votes["pro"] != votes["con"] else None
@@ -261,6 +267,11 @@ def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: s
             else:
                 kind = "own"
             claim_id, match = claim.id, calibrate(float(raw[i][best_j]))
+            if label is None and motion is not None:
+                # a claim's side is known: the point argues it (own) or argues against it (attack)
+                claim_side = _side_on(index, claim, motion.id)
+                if claim_side is not None:
+                    label = claim_side if kind == "own" else other_side(claim_side)
         substance = min(1.0, content / 8)
         weight = float(max(topic.score, 0.5 if claim_on else 0.0) * (0.5 + 0.5 * max(match, 0.3)) * (0.4 + 0.6 * substance))
         points.append(Point(piece, s, e, kind, claim_id, label, weight, match, topic.score))
