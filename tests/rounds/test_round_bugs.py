@@ -145,3 +145,16 @@ async def test_the_signup_announcement_is_edited_as_seats_fill(room_factory) -> 
     out = await room.say("@alice: /debate leave")
     assert "[bot edited message" in out and "Seats: Pro (1); Con (1)." in out
     assert "[bot edited message" not in await room.say("@carol: /debate join audience")
+
+
+async def test_join_without_round_picks_the_round_in_signup(room_factory) -> None:
+    room = await room_factory()
+    await room.say("/debate start diplomacy")
+    running = room.round().id
+    await room.say("@alice: /debate join pro")
+    await room.say("@bob: /debate join con")
+    assert room.round(running).state == "running"
+    await room.say("/debate start diplomacy")
+    signup = room.round().id
+    assert f"round #{signup} as" in await room.say("@carol: /debate join pro")
+    assert f"round #{signup} as" in await room.say("@judy: /debate join judge")

@@ -100,8 +100,10 @@ def find_round(ctx: Context, round_id: int | None, among: tuple[str, ...] = stat
                     "`/debate practice`.")
 
 
-def round_for(ctx: Context, command: str, among: tuple[str, ...], *, lock: bool | str = True) -> m.Round:
-    """Without `round:`, the round here for which `command` makes sense; when several do, say which they are."""
+def round_for(ctx: Context, command: str, among: tuple[str, ...], *, lock: bool | str = True,
+              fallback: tuple[str, ...] = states.OPEN + (states.FINISHED, states.CANCELLED)) -> m.Round:
+    """Without `round:`, the round here for which `command` makes sense; when several do, say which they are.
+    When none does, the round `find_round` picks among `fallback`, so the refusal names a real round."""
     place = ctx.incoming.place
     fitting = list(ctx.session.scalars(select(m.Round).where(m.Round.server_id == ctx.server.id,
                                                              m.Round.state.in_(among)).order_by(m.Round.id)))
@@ -113,7 +115,7 @@ def round_for(ctx: Context, command: str, among: tuple[str, ...], *, lock: bool 
                         f"e.g. `/debate {command} ... round:{here[0].id}`.")
     if here:
         return find_round(ctx, here[0].id, lock=lock)
-    return find_round(ctx, None, states.OPEN + (states.FINISHED, states.CANCELLED), lock=lock)
+    return find_round(ctx, None, fallback, lock=lock)
 
 
 @commands.handles("status")

@@ -6,7 +6,7 @@ from bot import chat, commands
 from bot.chat import Kind, Outgoing
 from bot.context import Context, UserError
 from bot.rounds import lineup, live, states
-from bot.rounds.commands.lookup import commit_effects, find_round, round_engine, time_now
+from bot.rounds.commands.lookup import commit_effects, find_round, round_engine, round_for, time_now
 from bot.rounds.live import Effects
 from bot.storage import repo
 
@@ -15,9 +15,12 @@ from bot.storage import repo
 def join(ctx: Context, role: str | None = None, round: int | None = None) -> Outgoing:  # noqa: A002
     """`/debate join [role] [round]`: take a seat, judge (before the start) or watch."""
     session, now, fx = ctx.session, time_now(ctx), Effects()
-    round_row = find_round(ctx, round, (states.SCHEDULED, states.SIGNUP, states.RUNNING, states.JUDGING,
-                                        states.FINISHED, states.CANCELLED) if round else
-                           (states.SCHEDULED, states.SIGNUP, states.RUNNING))
+    if round is not None:
+        round_row = find_round(ctx, round, (states.SCHEDULED, states.SIGNUP, states.RUNNING, states.JUDGING,
+                                            states.FINISHED, states.CANCELLED))
+    else:  # a seat or a judge's place: rounds not yet started; the audience may also join one under way
+        among = (states.SCHEDULED, states.SIGNUP) + ((states.RUNNING,) if role == "audience" else ())
+        round_row = round_for(ctx, "join", among, fallback=(states.SCHEDULED, states.SIGNUP, states.RUNNING))
     fmt = live.fmt_of(round_row)
     if round_row.state in (states.FINISHED, states.CANCELLED):
         raise UserError(f"Round #{round_row.id} is {states.describe_state(round_row.state)}; it can't be joined.")
