@@ -457,7 +457,8 @@ class LiveRound:
             self.end_phase()
 
     def warn(self, deadline: m.Deadline) -> None:
-        """A time warning; overdue warnings of the phase are coalesced into one that says the real time left."""
+        """A time warning. One that fell due while the bot was down (overdue by more than a little) is dropped,
+        with any other overdue warning of the phase; the time-up notice still comes."""
         row = self.row
         phase = current_phase(row)
         if phase is None or phase.index != deadline.phase_index or row.phase_deadline is None:
@@ -470,9 +471,13 @@ class LiveRound:
             m.Deadline.id != deadline.id).values(done_at=self.now))
         left = debate_seconds(row.phase_deadline - self.now, row)
         nominal = int(deadline.kind.removeprefix(WARN_PREFIX))
-        shown = nominal if abs(left - nominal) <= max(2.0, nominal * 0.1) else left
+        if abs(left - nominal) > max(2.0, nominal * 0.1):
+            # Missed (the bot was down when it fell due): dropped, as the README says, not posted with
+            # another time; the next warning or the time-up notice still comes on time.
+            log.info("missed warning dropped", extra={"round": row.id, "warning": nominal, "left": round(left, 1)})
+            return
         title = self.fmt.speech_title(phase.spec) if phase.spec else "preparation"
-        self.post(messages.warning(shown, title))
+        self.post(messages.warning(nominal, title))
 
     def time_up(self, deadline: m.Deadline) -> None:
         """Time is up for the speaker; the grace period runs."""
@@ -534,12 +539,28 @@ class LiveRound:
         for ballot in self.session.scalars(select(m.Ballot).where(m.Ballot.round_id == row.id)):
             for speech_id, value in (ballot.speaker_points or {}).items():
                 points.setdefault(str(speech_id), []).append(float(value))
-        self.post(messages.results(row, fmt, self.tally(), ranks, points))
+        self.post(messages.results(row, fmt, self.tally(), ranks, points, clash=self.clash_reason()))
         if fmt.team_points is None and len(fmt.sides) == 2 and winner is None:
             ranks = dict.fromkeys(fmt.sides, 0)
         events.emit(events.RoundFinished(round_id=row.id, server_id=row.server_id, format_key=row.format_key,
                                          winner=winner, winner_source=source, ranks=ranks,
                                          is_practice=any(p.is_bot for p in row.participants)), self.session)
+
+    def clash_reason(self) -> str:
+        """The engine's weighing of the clash (which points stood, which were answered), or "" without one."""
+        row, fmt = self.row, self.fmt
+        if self.engine is None or len(fmt.sides) != 2:
+            return ""
+        spoken = [(stance(s.side), s.text) for s in sorted(row.speeches, key=lambda s: s.phase_index)
+                  if s.text and s.text.strip() and not s.forfeited and s.side in fmt.sides]
+        if not spoken:
+            return ""
+        try:
+            names = {stance(side): fmt.side_name(side) for side in fmt.sides}
+            return self.engine.clash(row.motion_id, spoken, names=names).reason
+        except Exception:  # the engine must never stall a round
+            log.exception("weighing the clash failed", extra={"round": row.id})
+            return ""
 
     def cancel(self, reason: str) -> None:
         """→ cancelled, with the reason posted in the channel."""

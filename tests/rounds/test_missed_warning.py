@@ -1,5 +1,5 @@
 """A warning that fell due while the bot was down is dropped on restart, as the README says (issue 12, item
-10). Today it is posted late with the time then left; the fix belongs in the round timers (see the xfail)."""
+10): not posted late with the time then left (`LiveRound.warn`)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ TINY = {"key": "tiny", "name": "Tiny", "grace_seconds": 5, "warnings": [30],
                      {"side": "con", "kind": "opening", "seconds": 60}]}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: an overdue warning is posted on restart; drop it in "
-                                       "bot/rounds/live.on_deadline (warn_) or at start-up in scheduler.reconcile")
 async def test_a_warning_due_while_the_bot_was_down_is_dropped(settings: Settings) -> None:
     clock = VirtualClock()
     async with Room(settings, clock=clock) as room:

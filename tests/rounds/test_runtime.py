@@ -1,4 +1,4 @@
-"""Timers: late, duplicate and stale jobs do the right thing; missed warnings are coalesced."""
+"""Timers: late, duplicate and stale jobs do the right thing; missed warnings are dropped."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ async def test_late_duplicate_and_stale_jobs(room_factory) -> None:
     assert set(deadlines) == {"warn_60", "warn_30", "time_up", "phase_end"}
     clock = room.clock
 
-    # As after a restart 95 s into a 120 s speech: both warnings are overdue; only one message, with the real time.
+    # As after a restart 95 s into a 120 s speech: both warnings are overdue, so both are dropped (README).
     clock.set(row.phase_started_at + timedelta(seconds=95))
     mark = room.mark()
     await room.fire(deadlines["warn_60"].id)
     await room.fire(deadlines["warn_30"].id)
     await room.fire(deadlines["warn_60"].id)  # a duplicate
     out = room.since(mark)
-    assert out.count(" left (") == 1 and "25 s left (Pro opening)" in out
+    assert " left (" not in out, out
 
     # After time is up but within the 15 s grace, the speaker's messages still count.
     clock.set(row.phase_started_at + timedelta(seconds=125))
