@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .article import Article, load_article, parse_article
 from .brief import Brief, make_brief
+from .clash import Clash, weigh_clash
 from .gate import Topicality, topicality
 from .index import MATCH_FLOOR, MATCH_SPREAD, ArticleIndex, calibrate  # noqa: F401  (re-exported)
 from .listening import Hearing, listen
@@ -149,6 +150,12 @@ class Engine:
         side = _check_side(side)
         motion = self._resolve_motion(motion_id)
         return rebut(self.index, argument, motion, side, exclude)
+
+    def clash(self, motion_id: str | None, speeches: Sequence[tuple[str, str]],
+              names: Mapping[str, str] | None = None) -> Clash:
+        """Weigh a round's clash from its speeches in order, each (pro|con, text) (see clash.py)."""
+        motion = self._resolve_motion(motion_id)
+        return weigh_clash(self.index, motion.id if motion else None, speeches, names)
 
     def brief(self, motion_id: str | None, side: str) -> Brief:
         """A prep brief for a debater: the motion, their three strongest points, the two likeliest replies."""

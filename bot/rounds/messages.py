@@ -163,7 +163,7 @@ def voting_open(round_row: m.Round, fmt: Format, closes: datetime) -> Outgoing:
 
 
 def results(round_row: m.Round, fmt: Format, counts: Tally, ranks: dict[str, int],
-            points: dict[str, Sequence[float]]) -> Outgoing:
+            points: dict[str, Sequence[float]], clash: str = "") -> Outgoing:
     """The results: winner and why, every tally, each speech's score and the judges' points, and tips."""
     by_id = {p.id: p for p in round_row.participants}
 
@@ -182,6 +182,8 @@ def results(round_row: m.Round, fmt: Format, counts: Tally, ranks: dict[str, int
         headline += "\nRanking: " + ", ".join(f"{i + 1}. {fmt.side_name(s)}" for i, s in enumerate(order))
     if sum(counts.judges.values()) or sum(counts.audience.values()):  # every count, not just the deciding one
         headline += f"\nJudges' ballots: {line(counts.judges)} · audience votes: {line(counts.audience)}."
+    if clash:
+        headline += f"\nThe clash: {clash}"
     fields: list[Field] = []
     tips: dict[int, list[str]] = {}
     for speech in sorted(round_row.speeches, key=lambda s: s.phase_index):
