@@ -28,6 +28,12 @@ async def test_bot_answers_the_users_own_words(room_factory) -> None:
     for q in quoted:
         assert q in USER_REBUTTAL or q in USER_OPENING, q
     assert "saboteur" not in bot_rebuttal
+    # the results weigh the clash: which points stood and which were answered
+    await room.until_speaker(round_id, "you")
+    await room.say("/debate speech To close: the freeze on tests is a real gain, and walking away throws it away.")
+    await room.until(lambda: "results" in room.since(mark), what="results")
+    results = room.text[room.text.rindex("results"):]
+    assert "The clash:" in results and "stood" in results
 
 
 async def test_practice_starts_with_a_prep_brief(room_factory) -> None:
