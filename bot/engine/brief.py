@@ -41,7 +41,8 @@ class Brief:
         lines = [f"**Your brief** — you argue {stance}: {self.motion.text}", "", "Your strongest points:"]
         for i, p in enumerate(self.own, 1):
             where = f" (paragraph {p.paragraph})" if p.paragraph is not None else ""
-            lines.append(f"{i}. {p.text} — “{p.quote}”{where}")
+            quote = f"“{p.quote}”" if p.quote else "a general argument, not from the article"
+            lines.append(f"{i}. {p.text} — {quote}{where}")
         if self.likely:
             lines += ["", "The other side will probably say:"]
             for p in self.likely:
@@ -49,7 +50,9 @@ class Brief:
         return "\n".join(lines)
 
 
-def _quote(claim: Claim) -> Evidence:
+def _quote(claim: Claim) -> Evidence | None:
+    if not claim.evidence:
+        return None  # a general-purpose claim (source: general)
     usable = [e for e in claim.evidence if 5 <= len(e.quote.split()) <= 45]
     return usable[0] if usable else min(claim.evidence, key=lambda e: len(e.quote.split()))
 
@@ -67,7 +70,7 @@ def make_brief(index: ArticleIndex, motion: Motion, side: str) -> Brief:
         out = []
         for _, c in ranked[:n]:
             ev = _quote(c)
-            out.append(BriefPoint(c.id, c.text, ev.quote, ev.paragraph))
+            out.append(BriefPoint(c.id, c.text, ev.quote if ev else "", ev.paragraph if ev else None))
         return out
 
     own = points([c for c in index.pack.claims_for(motion.id, side) if not c.reply_only], 3)

@@ -262,7 +262,9 @@ def stance_cmd(
 def build_cmd(
     article: Annotated[Path, typer.Argument(help="article: .txt, .md or .html")],
     out: Annotated[Path, typer.Option("--out", "-o", help="where to write the pack YAML")],
-    motions: Annotated[int, typer.Option("--motions", help="how many motions to draft")] = 5,
+    motions: Annotated[int, typer.Option("--motions", help="how many motions to propose (without --motion)")] = 5,
+    motion: Annotated[list[str] | None, typer.Option(
+        "--motion", help="a motion to build the pack for (repeatable; the first is the pack's first motion)")] = None,
 ) -> None:
     """Draft a pack offline (motions, claims, links). The draft is marked as such, with its confidence."""
     from rich.console import Console
@@ -270,7 +272,7 @@ def build_cmd(
 
     from .article import load_article
     from .drafting import draft_pack
-    from .pack import PackError, load_pack
+    from .pack import PackError, load_pack, pack_quality
 
     if not article.is_file():
         _fail(f"article not found: {article}")
@@ -282,10 +284,14 @@ def build_cmd(
             progress.update(task, description=desc, completed=pct)
 
         art = load_article(article)
-        pack = draft_pack(art, n_motions=motions, progress=step, article_name=article.name)
+        try:
+            pack = draft_pack(art, n_motions=motions, motions=motion or None, progress=step,
+                              article_name=article.name)
+        except ValueError as exc:
+            _fail(str(exc))
         step("validating", 97)
         try:
-            load_pack(pack.to_yaml(), art)
+            quality = pack_quality(load_pack(pack.to_yaml(), art))
         except PackError as exc:  # a drafting bug: say so rather than write a broken pack
             _fail(f"the draft did not validate: {exc}")
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -294,13 +300,17 @@ def build_cmd(
     n_claims = len(pack.claims)
     typer.echo(f"wrote {out}: DRAFT pack, {len(pack.motions)} motions, {n_claims} claims, "
                f"{sum(len(v) for v in pack.links.values())} links, confidence {pack.confidence:.2f}. "
-               "Review it before use: motions and sides are drafted by heuristics, the quotes are verbatim.")
+               "Review it before use: motions, sides and links are drafted by models, the quotes are verbatim.")
+    typer.echo(quality.summary())
+    for problem in quality.problems:
+        typer.echo(f"warning: {problem}", err=True)
 
 
 def _draft_header(pack, article: Path) -> str:
     return (f"# DRAFT pack for {article.name}, built offline by `debate-bot pack build` (no language model).\n"
             f"# Overall confidence {pack.confidence:.2f}; each claim has its own. Quotes are verbatim and\n"
-            "# validated; motion wording, sides, holders and links are heuristic guesses: review them.\n")
+            "# validated; motion wording, sides, holders and links are drafted by models: review them.\n"
+            "# Claims with `source: general` are general-purpose arguments, not from the article.\n")
 
 
 @pack_app.command("validate")
@@ -308,13 +318,13 @@ def validate_cmd(
     pack: Annotated[Path, typer.Argument(help="pack YAML")],
     article: ArticleOpt = None,
 ) -> None:
-    """Check a pack against its article: verbatim quotes, links, both sides of every motion."""
+    """Check a pack against its article: verbatim quotes, links, both sides, and sense (no fragments, 2+ a side)."""
     import yaml
 
     from bot.config import DEFAULT_ARTICLE, PROMPTS_DIR
 
     from .article import load_article
-    from .pack import PackError, load_pack
+    from .pack import PackError, load_pack, pack_quality
 
     if not pack.is_file():
         _fail(f"pack not found: {pack}")
@@ -332,6 +342,13 @@ def validate_cmd(
     except PackError as exc:
         typer.echo(f"{pack}: {exc}", err=True)
         raise typer.Exit(1) from None
+    quality = pack_quality(p)
+    if quality.problems:
+        n = len(quality.problems)
+        typer.echo(f"{pack}: invalid pack ({n} problem{'s' if n > 1 else ''}):\n  " + "\n  ".join(quality.problems)
+                   + "\n" + quality.summary(), err=True)
+        raise typer.Exit(1)
     n_ev = sum(len(c.evidence) for c in p.claims)
     typer.echo(f"{pack}: OK{' (draft)' if p.draft else ''} against {article.name}: {len(p.motions)} motions, "
                f"{len(p.claims)} claims, {n_ev} verbatim quotes, {sum(len(v) for v in p.links.values())} links")
+    typer.echo(quality.summary())

@@ -1,13 +1,18 @@
-"""Offline pack drafting for any article (no language model): heuristics + the matcher's embeddings.
+"""Offline pack drafting for any article (no language model): claim detector, stance model, GPR-KB-55.
 
-1. Attribute every body sentence to a holder: the author, or the person quoted ("X said",
-   "X writes:" before a block quote).
-2. Sort sentences into the author's case (pro) and the other side (con): quoted critics and the
-   author's own concessions ("Of course...", "Sure,...").
-3. Cut the article into contiguous sections by embedding similarity; each section with material
-   on both sides becomes a motion worded from its most thesis-like author sentence.
-4. Link each con claim to the pro claims that answer it (the author's reply that follows it,
-   then similarity), and each pro claim to its nearest con claim.
+1. Motions: given (`motions=[...]`), or drafted from the article's thesis (title, lede, conclusion) by
+   `motions.candidates` and ranked by how much material each side has.
+2. Claims: the claim detector (`claims.py`) scores every body sentence for the motion; fragments,
+   headings, captions, truncated text and dangling pronouns never pass. A reported view ("Critics say
+   that X") becomes the claim X, held by the critics.
+3. Sides come from the stance model toward the motion (`stance.py`), never from who holds a claim.
+   Holders are found separately: a person holds a quote only when the article quotes them
+   (`index.quoted_speaker`, the rule speeches use to attribute quotes).
+4. A side the article gives almost nothing to marks the motion one-sided. That side is drawn first
+   from concessions, reported critics and counter-evidence in the article, then from GPR-KB-55
+   general-purpose claims instantiated for the motion (`source: general`, no evidence).
+5. Links join claims of opposite sides that address the same point (nearest by meaning, each claim
+   answering at most a few).
 
 Everything is marked draft, with a confidence per claim and overall. Quotes are verbatim.
 """
@@ -15,257 +20,378 @@ Everything is marked draft, with a confidence per claim and overall. Quotes are 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from .article import Article, Sentence
-from .index import lc_first, learn_names
+from .claims import (
+    ClaimDetector,
+    embed_unit,
+    get_detector,
+    lexical_features,
+    reported_view,
+    sentence_problem,
+    strip_connective,
+    words,
+)
+from .index import learn_names, quoted_speaker
+from .motions import MotionCandidate, candidates, motion_problem, noun_phrase_title
 from .pack import Claim, Evidence, Motion, Pack
+from .rebuttal import general_claims, instantiate_general
+from .stance import predict_stance
 
-_SAY = r"(?:said|says|told|tweeted|writes|wrote|added|argued|argues|declared|claimed|claims|insisted|warned|noted|asserted)"
+PER_SIDE = 8  # at most this many claims per side of a motion
+CANDIDATES = 18  # sentences per motion that the stance model reads
+MIN_CANDIDATES = 8
+CANDIDATE_SHARE = 0.3  # of the article's possible claims, the share the stance model reads per motion
+STANCE_FLOOR = 0.55  # a claim's side must be at least this sure
+MIN_SIDE = 2  # fewer article claims than this on a side (or under a quarter of the other) is one-sided
+GENERAL_PER_SIDE = 3
+LINK_FLOOR = 0.12  # centred WordLlama cosine: two claims this close address the same point
+LINKS_PER_CLAIM = 2
+MAX_IN_LINKS = 3
+MAX_WORDS = 60
+
+_SAY = (r"(?:said|says|told|tweeted|writes|wrote|added|argued|argues|declared|claimed|claims|insisted|insists|"
+        r"warned|warns|noted|asserted|explained|stressed|urged|countered|replied|according to)")
 _NAME = r"((?:(?:[A-Z][a-z’'-]+|[A-Z]\.)\s){0,3}[A-Z][a-z’'-]+)"
-_ATTR_AFTER = re.compile(rf"[”\"]\s*,?\s*(?:{_NAME}\s+{_SAY}|{_SAY}\s+{_NAME})")
-_ATTR_BEFORE = re.compile(rf"{_NAME}\s+(?:\([^)]*\)\s+)?{_SAY}\b[^“\"]*[“\"]")
+_ATTR = [re.compile(rf"[”\"]\s*,?\s*{_NAME}\s+{_SAY}"),
+         re.compile(rf"[”\"]\s*,?\s*{_SAY}\s+(?:[a-z]+\s+){{0,3}}{_NAME}"),
+         re.compile(rf"{_NAME}\s+(?:\([^)]*\)\s+)?{_SAY}\b[^“\"]*[“\"]"),
+         re.compile(rf"{_NAME},\s+(?:[^,“\"]{{3,80}}),\s+{_SAY}\b")]
 _INTRO_COLON = re.compile(rf"{_NAME}\s+(?:{_SAY}|made|makes|put it|puts it)\b[^.“”\"]*:\s*$")
-_REPORTED = re.compile(
-    r"^(?:but\s+|and\s+|yet\s+)?((?:many\s+|some\s+)?(?:critics|opponents|sceptics|skeptics|detractors|some|others|"
-    r"[a-z]+\s+owners|residents|experts|many)(?:\s+also)?)\s+(?:have\s+)?(?:say|said|warn|warned|argue|argued|claim|"
-    r"claimed|fear|feared|insist|insisted|complain|complained|worry|worried)\b", re.I)
-_CONCESSION = re.compile(r"^(of course|sure|admittedly|granted|yes|it’s true|it's true|true,|no doubt|to be sure)\b", re.I)
-_CONTRAST = re.compile(r"^(but|however|yet|still|in fact|actually|i’m sorry|i'm sorry|no,|wrong)\b", re.I)
-_LEAD = re.compile(r"^(but|and|so|yet|also|still|then|finally|meanwhile|in other words|of course|sure|indeed|"
-                   r"in the end|in contrast|after all|however|hey|well)\b[,:]?\s*", re.I)
-_THESIS = re.compile(r"\b(should|must|need|only way|better|worse|recipe|failure|success|not|no|never|wrong|right|"
-                     r"key|best|important|beneficial|stupid|fantasy)\b", re.I)
-# a thesis says what should be or what works; a narrative sentence says what happened when
-_MODAL = re.compile(r"\b(should|must|ought|need to|needs to|only way|sure recipe|recipe for|key to|is beneficial|"
-                    r"is better|are better|would be|cannot|can't|won't work|is wrong|is right)\b", re.I)
-_NARRATIVE = re.compile(r"^(right after|after|before|in (?:[A-Z]\w+|\d{4})|on \w+day|heading into|prior to|last \w+|"
-                        r"then|meanwhile|for instance|in the lead-up)\b", re.I)
-_TITLE_WORDS = {"Rep", "Sen", "Secretary", "President", "Columnist", "Advisor", "National", "Security", "Washington",
-                "Post", "State", "Of", "The", "And", "But"}
+_QUOTED = re.compile(r"[“\"]([^”\"]{20,})[”\"]")
+_CONCESSION = re.compile(r"^(?:of course|sure|admittedly|granted|yes|it[’']s true|it is true|true,|no doubt|"
+                         r"to be sure|critics|opponents|sceptics|skeptics|some argue|others argue|there are risks|"
+                         r"the downside|the risk|on the other hand|not everyone)\b", re.I)
+_TITLE_WORDS = {"Rep", "Sen", "Secretary", "President", "Minister", "Prime", "Dr", "Mr", "Mrs", "Ms", "Professor",
+                "Chief", "Executive", "Director", "The", "And", "But", "In", "As", "Columnist"}
 
 
-def _holder_from(m: re.Match) -> str | None:
-    name = next((g for g in m.groups() if g), None)
-    if not name:
-        return None
-    words = [w for w in name.split() if w not in _TITLE_WORDS]
-    return " ".join(words[-2:]) if words else None
+@dataclass
+class _Cand:
+    """A body sentence read as a claim: its text, evidence and holder."""
+
+    sent: Sentence
+    text: str
+    quote: str
+    start: int
+    end: int
+    holder: str
+    reported: bool
 
 
-def _attribute(article: Article, body: list[Sentence]) -> dict[int, str]:
-    """sentence index -> holder ("author" or a name)."""
-    holders: dict[int, str] = {}
-    block_holder: dict[int, str] = {}
-    for p in article.paragraphs:
+def _person(sentence: Sentence, article: Article, block: dict[int, str]) -> str | None:
+    """The named person a sentence attributes its quotation to (or the block quotation's speaker)."""
+    if sentence.paragraph in block:
+        return block[sentence.paragraph]
+    for rx in _ATTR:
+        m = rx.search(sentence.text)
+        if m:
+            ws = [w for w in m.group(1).split() if w not in _TITLE_WORDS]
+            if ws:
+                return " ".join(ws[-2:])
+    return None
+
+
+def _block_speakers(article: Article) -> dict[int, str]:
+    """Paragraph -> person, for block quotations introduced by "X writes:"."""
+    out: dict[int, str] = {}
+    for p in article.paragraphs[:-1]:
         m = _INTRO_COLON.search(p.text)
-        if m and p.index + 1 < len(article.paragraphs):
-            h = _holder_from(m)
-            if h:
-                block_holder[p.index + 1] = h
-    for s in body:
-        h = block_holder.get(s.paragraph)
-        if not h:
-            m = _ATTR_AFTER.search(s.text) or _ATTR_BEFORE.search(s.text)
-            if m and ("“" in s.text or '"' in s.text):
-                h = _holder_from(m)
-        if not h and s.text.lstrip().startswith(("“", '"')) and s.index - 1 in holders \
-                and article.sentences[s.index - 1].paragraph == s.paragraph:
-            h = holders[s.index - 1] if holders[s.index - 1] != "author" else None  # a quote running on
-        holders[s.index] = h or "author"
-    return holders
+        if m:
+            ws = [w for w in m.group(1).split() if w not in _TITLE_WORDS]
+            if ws:
+                out[p.index + 1] = " ".join(ws[-2:])
+    return out
 
 
-def _claim_text(sentence: str, holder: str) -> str:
-    t = re.sub(r"[“”\"]", "", sentence).strip()
-    t = _LEAD.sub("", t)
-    t = _LEAD.sub("", t)
-    t = re.sub(rf",?\s*{_NAME}\s+(?:\([^)]*\)\s+)?{_SAY}\b.*$", "", t) if holder != "author" else t
-    words = t.split()
-    if len(words) > 32:
-        t = " ".join(words[:32]).rstrip(",;:—-") + "…"
-    t = t[:1].upper() + t[1:] if t else sentence
-    if holder != "author" and not t.lower().startswith(holder.lower()):
-        t = f"{holder}: {t}"
-    return t if t.endswith((".", "!", "?", "…")) else t + "."
+def _read(sentence: Sentence, article: Article, block: dict[int, str]) -> _Cand | None:
+    """A sentence as a candidate claim (None when no part of it can stand as one)."""
+    text = sentence.text
+    if len(words(text)) > MAX_WORDS:
+        return None
+    start, end, quote, holder = sentence.start, sentence.end, text, "author"
+    person = _person(sentence, article, block)
+    if person:
+        m = _QUOTED.search(text)
+        if m and len(words(m.group(1))) >= 5:
+            inner = m.group(1).rstrip(" ,")
+            s0 = sentence.start + m.start(1)
+            ev = Evidence(quote=inner, start=s0, end=s0 + len(inner))
+            if quoted_speaker(article, ev, person) == person:
+                start, end, quote, holder = s0, s0 + len(inner), inner, person
+        elif sentence.paragraph in block:
+            ev = Evidence(quote=text, start=sentence.start, end=sentence.end)
+            if quoted_speaker(article, ev, person) == person:
+                holder = person
+    rep = reported_view(quote)
+    claim = rep.clause if rep else re.sub(r"[“”\"]", "", strip_connective(quote)).strip()
+    if holder == "author" and rep:
+        holder = rep.who
+    if claim and not claim.endswith((".", "!", "?")):
+        claim = claim.rstrip(",;:—- ") + "."
+    claim = claim[:1].upper() + claim[1:]
+    if sentence_problem(claim) or (quote == text and sentence_problem(text)):
+        return None
+    return _Cand(sentence, claim, quote, start, end, holder, rep is not None)
 
 
-def _motion_text(sentence: str, names: frozenset[str]) -> str:
-    t = re.sub(r"[“”\"]", "", sentence).strip()
-    words = t.split()
-    if len(words) >= 3 and sum(w[:1].isupper() for w in words) / len(words) > 0.6:  # Title Case -> sentence case
-        t = " ".join(w if (i == 0 or w.strip(",.:;") in names) else w.lower() for i, w in enumerate(words))
-    t = _LEAD.sub("", t)
-    t = _LEAD.sub("", t).rstrip(".!?:; ")
-    head, colon, tail = t.partition(":")
-    if colon and len(head.split()) <= 4 and len(tail.split()) >= 4:  # "Let's be clear: ..." -> "..."
-        t = tail.strip()
-    words = t.split()
-    if len(words) > 24:
-        t = " ".join(words[:24]).rstrip(",;:—-") + "…"
-    return f"This house believes that {lc_first(t, names)}"
+def _body(article: Article) -> list[Sentence]:
+    last = len(article.paragraphs) - 1
+    byline = last if article.author and article.paragraphs[last].text.startswith(article.author.split()[0]) else -1
+    return [s for s in article.sentences if not article.is_heading(s.paragraph) and s.paragraph != byline]
 
 
-def _segments(vecs: np.ndarray, n: int) -> list[list[int]]:
-    """Merge adjacent items into n contiguous groups, greedily joining the most similar neighbours."""
-    groups = [[i] for i in range(len(vecs))]
-
-    def centroid(g):
-        v = vecs[g].mean(axis=0)
-        return v / (np.linalg.norm(v) + 1e-9)
-
-    while len(groups) > max(1, n):
-        sims = []
-        for i in range(len(groups) - 1):
-            size_pen = 0.015 * (len(groups[i]) + len(groups[i + 1]))
-            sims.append(float(centroid(groups[i]) @ centroid(groups[i + 1])) - size_pen)
-        j = int(np.argmax(sims))
-        groups[j:j + 2] = [groups[j] + groups[j + 1]]
-    return groups
+def _fallback_scores(texts: Sequence[str], vecs: np.ndarray, motion: str) -> np.ndarray:
+    """Without the detector's weights: modal and evaluative cues plus closeness to the motion."""
+    mv = embed_unit([motion])[0]
+    lex = np.stack([lexical_features(t) for t in texts])
+    z = -2.5 + 1.2 * lex[:, 1] + 1.5 * lex[:, 2] + 0.6 * lex[:, 3] + 0.8 * lex[:, 4] - 0.8 * lex[:, 5] \
+        - 0.8 * lex[:, 7] + 3.0 * (vecs @ mv)
+    p = 1.0 / (1.0 + np.exp(-z))
+    return np.where(lex[:, 15] > 0, 0.0, p)
 
 
-def draft_pack(article: Article, *, n_motions: int = 5, progress: Callable[[str, float], None] | None = None,
-               article_name: str | None = None) -> Pack:
-    from .matcher import embed
+@dataclass
+class _Drafted:
+    motion: str
+    origin: str
+    pro: list[tuple[_Cand, float, float]]  # candidate, stance confidence, detector probability
+    con: list[tuple[_Cand, float, float]]
+    one_sided: str | None
+    general: dict[str, list[tuple[str, str, float]]]  # side -> (gpr id, text, confidence)
+
+    @property
+    def material(self) -> float:
+        """How much each side has: the thinner side counts most."""
+        return min(len(self.pro), len(self.con)) + 0.25 * (len(self.pro) + len(self.con))
+
+
+def _sides(motion: str, items: list[tuple[_Cand, float]]) -> tuple[list, list]:
+    pro, con = [], []
+    if not items:
+        return pro, con
+    for (c, p), st in zip(items, predict_stance(motion, [c.text for c, _ in items]), strict=True):
+        if st.confidence >= STANCE_FLOOR:
+            (pro if st.label == "pro" else con).append((c, st.confidence, p))
+    return pro, con
+
+
+def _general_for(motion: str, side: str, n: int) -> list[tuple[str, str, float]]:
+    """GPR-KB-55 claims instantiated for the motion that the stance model puts on `side`, surest first."""
+    m = Motion(id="m", text=motion)
+    rows = [(gid, instantiate_general(claim, m)) for gid, claim, _ in general_claims() if "<" not in claim
+            or "TOPIC>" in claim]
+    rows = [(g, t) for g, t in rows if "<" not in t and 5 <= len(words(t)) <= 30]
+    stances = predict_stance(motion, [t for _, t in rows])
+    ranked = sorted(((g, t, st.confidence) for (g, t), st in zip(rows, stances, strict=True) if st.label == side),
+                    key=lambda x: -x[2])
+    out: list[tuple[str, str, float]] = []
+    for g, t, c in ranked:
+        if len(out) >= n:
+            break
+        out.append((g, t if t.endswith(".") else t + ".", c))
+    return out
+
+
+def _draft_motion(cand: MotionCandidate, cands: list[_Cand], vecs: np.ndarray, detector: ClaimDetector | None,
+                  *, general: bool = True, limit: int = CANDIDATES) -> _Drafted:
+    texts = [c.text for c in cands]  # what the sentence claims (a quote without its "said X", a reported view)
+    p = detector.score(texts, cand.text, vecs) if detector is not None else _fallback_scores(texts, vecs, cand.text)
+    order = [int(i) for i in np.argsort(-p) if p[i] > 0]
+    # the detector ranks; how many the stance model reads grows with the article (its probabilities,
+    # fitted on encyclopaedia text, are low on op-eds, so an absolute floor would drop their claims)
+    k = int(min(limit, max(MIN_CANDIDATES, round(len(cands) * CANDIDATE_SHARE))))
+    top = order[:k]
+    pro, con = _sides(cand.text, [(cands[i], float(p[i])) for i in top])
+    weak = "pro" if len(pro) < len(con) else "con"
+    strong_n = max(len(pro), len(con))
+    thin = lambda: min(len(pro), len(con)) < max(MIN_SIDE, 0.25 * strong_n)  # noqa: E731
+    one_sided = None
+    gen: dict[str, list[tuple[str, str, float]]] = {}
+    if thin():
+        # the weak side, first from concessions, reported critics and counter-evidence in the article
+        used = set(top)
+        extra = [i for i in order if i not in used
+                 and (cands[i].reported or _CONCESSION.search(cands[i].sent.text))][:12]
+        extra += [i for i in order if i not in used and i not in extra][:12]
+        ep, ec = _sides(cand.text, [(cands[i], float(p[i])) for i in extra])
+        (pro if weak == "pro" else con).extend(ep if weak == "pro" else ec)
+        if thin():
+            one_sided = weak
+            have = len(pro) if weak == "pro" else len(con)
+            if general:
+                gen[weak] = _general_for(cand.text, weak, max(MIN_SIDE, GENERAL_PER_SIDE) - min(have, 1))
+    for side in (pro, con):
+        side.sort(key=lambda x: -(x[1] * (0.5 + x[2])))
+        del side[PER_SIDE:]
+    return _Drafted(cand.text, cand.origin, pro, con, one_sided, gen)
+
+
+def _links(claims: list[Claim], vec_of: dict[str, np.ndarray]) -> dict[str, list[str]]:
+    """Each claim -> up to two claims of the other side that address the same point (none if none is close)."""
+    links: dict[str, list[str]] = {}
+    indeg: dict[str, int] = {}
+    by_motion: dict[str, list[Claim]] = {}
+    for c in claims:
+        by_motion.setdefault(c.motion, []).append(c)
+    for group in by_motion.values():
+        pairs = []
+        for a in group:
+            for b in group:
+                if a.side != b.side and not b.reply_only:
+                    pairs.append((float(vec_of[a.id] @ vec_of[b.id]), a.id, b.id))
+        pairs.sort(reverse=True)
+        for sim, a, b in pairs:
+            if sim < LINK_FLOOR:
+                break
+            if len(links.get(a, [])) >= LINKS_PER_CLAIM or indeg.get(b, 0) >= MAX_IN_LINKS:
+                continue
+            links.setdefault(a, []).append(b)
+            indeg[b] = indeg.get(b, 0) + 1
+    return links
+
+
+def draft_pack(article: Article, *, n_motions: int = 5, motions: Sequence[str] | None = None,
+               progress: Callable[[str, float], None] | None = None, article_name: str | None = None,
+               detector: ClaimDetector | None = None, general: bool = True) -> Pack:
+    """Draft a pack for `article`: the given motions (first given = first motion), or up to `n_motions` drafted."""
 
     def step(desc: str, pct: float) -> None:
         if progress:
             progress(desc, pct)
 
-    step("finding sentences", 10)
+    step("finding sentences", 5)
     names = learn_names(article.text)
-    last = len(article.paragraphs) - 1
-    byline = last if article.author and article.paragraphs[last].text.startswith(article.author.split()[0]) else -1
-    body = [s for s in article.sentences
-            if not article.is_heading(s.paragraph) and s.paragraph != byline
-            and 6 <= len(s.text.split()) <= 70 and not s.text.rstrip().endswith("?")]
-    if len(body) < 4:
-        raise ValueError("the article is too short to draft a debate pack (fewer than 4 usable sentences)")
+    body = _body(article)
+    block = _block_speakers(article)
+    cands = [c for s in body if (c := _read(s, article, block)) is not None]
+    if len(cands) < 4:
+        raise ValueError("the article is too short to draft a debate pack (fewer than 4 sentences that could be claims)")
+    detector = detector if detector is not None else get_detector()
+    step("embedding sentences", 15)
+    vecs = embed_unit([c.text for c in cands])
 
-    step("attributing quotes", 25)
-    holders = _attribute(article, body)
-    side: dict[int, str] = {}
-    conf: dict[int, float] = {}
-    for s in body:
-        h = holders[s.index]
-        rep = _REPORTED.search(s.text)
-        if h == "author" and rep:
-            h = holders[s.index] = re.sub(r"\s+also$", "", rep.group(1).strip()).capitalize()
-        if h != "author":
-            side[s.index], conf[s.index] = "con", 0.55
-        elif _CONCESSION.search(s.text):
-            side[s.index], conf[s.index] = "con", 0.45
-        else:
-            side[s.index], conf[s.index] = "pro", 0.5 + (0.1 if _THESIS.search(s.text) else 0.0)
-
-    step("embedding sentences", 40)
-    vecs = embed([s.text for s in body])
-    center = vecs.mean(axis=0)
-    cvecs = vecs - center
-    cvecs /= np.linalg.norm(cvecs, axis=1, keepdims=True) + 1e-9
-
-    step("cutting into sections", 55)
-    # paragraph-level contiguous sections
-    paras = sorted({s.paragraph for s in body})
-    pvecs = np.stack([cvecs[[i for i, s in enumerate(body) if s.paragraph == p]].mean(axis=0) for p in paras])
-    pvecs /= np.linalg.norm(pvecs, axis=1, keepdims=True) + 1e-9
-    n_motions = max(1, min(n_motions, len(body) // 8))
-    groups = _segments(pvecs, min(len(paras), max(1, n_motions + 2)))
-    sections = [[i for i, s in enumerate(body) if s.paragraph in {paras[g] for g in grp}] for grp in groups]
-
-    step("drafting motions", 70)
-    motions: list[Motion] = []
-    claims: list[Claim] = []
-    scored_sections = []
-    for sec in sections:
-        pros = [i for i in sec if side[body[i].index] == "pro"]
-        cons = [i for i in sec if side[body[i].index] == "con"]
-        scored_sections.append((min(len(pros), 3) + min(len(cons), 3) + 0.1 * len(sec), sec, pros, cons))
-    scored_sections.sort(key=lambda x: -x[0])
-    used_sent: set[int] = set()
-    title = article.title.strip().rstrip(".!")
-    if re.search(r"\b(should|must|needs?|ought|is|are|can|will|won’t|won't|cannot)\b", title, re.I) \
-            and 3 <= len(title.split()) <= 16 and ":" not in title:
-        # an assertive title is the article's thesis: the first motion, argued from the whole text
-        all_idx = list(range(len(body)))
-        scored_sections.insert(0, (99.0, all_idx, [i for i in all_idx if side[body[i].index] == "pro"],
-                                   [i for i in all_idx if side[body[i].index] == "con"]))
-        title_motion = _motion_text(title, names)
+    step("drafting motions", 25)
+    if motions:
+        wanted = []
+        for t in motions:
+            t = " ".join(t.split()).rstrip(".")
+            if not t:
+                continue
+            wanted.append(MotionCandidate(t, "given"))
+        if not wanted:
+            raise ValueError("every --motion given was empty")
+        pool = wanted
     else:
-        title_motion = None
-    for _, sec, pros, cons in scored_sections[:n_motions]:
-        if not pros:
-            continue
-        mid = f"m{len(motions) + 1}"
-        sec_c = cvecs[sec].mean(axis=0)
+        pool = candidates(article, names, body)
+        if not pool and noun_phrase_title(article.title):
+            t = f"This house supports {article.title.strip().rstrip('.')}"
+            if not motion_problem(t):
+                pool = [MotionCandidate(t, "title")]
+        if not pool:
+            raise ValueError("could not draft a motion: the article states no thesis (no title, lede or "
+                             "conclusion that reads as a resolution); give one with --motion")
+        prio = {"title": 0, "lede": 1, "conclusion": 2, "body": 3}
+        pool = sorted(pool, key=lambda c: prio.get(c.origin, 4))[:n_motions + 2]
+        # near-duplicates of a motion already in the pool say the same thing
+        mv = embed_unit([c.text for c in pool])
+        keep: list[int] = []
+        for i in range(len(pool)):
+            if all(float(mv[i] @ mv[j]) < 0.92 for j in keep):
+                keep.append(i)
+        pool = [pool[i] for i in keep]
 
-        def thesis_score(i, sec_c=sec_c):
-            t = body[i].text
-            return (float(cvecs[i] @ sec_c) + (0.15 if _THESIS.search(t) else 0) + (0.25 if _MODAL.search(t) else 0)
-                    - (0.25 if _NARRATIVE.search(t) else 0) - (0.2 if "“" in t or '"' in t else 0)
-                    - 0.004 * max(0, len(t.split()) - 25))
-
-        thesis = max(pros, key=thesis_score)
-        if title_motion and not motions:
-            text = title_motion
-            pros = sorted(pros, key=thesis_score, reverse=True)
-        else:
-            text = _motion_text(body[thesis].text, names)
-        if any(m.text == text for m in motions):
-            continue
-        motions.append(Motion(id=mid, text=text, kind="draft"))
-        cons_used = list(cons)
-        if not cons_used:
-            # borrow the closest opposing material from elsewhere in the article
-            pool = [i for i in range(len(body)) if side[body[i].index] == "con" and i not in sec]
-            pool.sort(key=lambda i: -float(cvecs[i] @ sec_c))
-            cons_used = pool[:2]
-        if not cons_used:
-            # no quoted opponents or concessions at all: the weakest-fitting author sentences stand in, marked low
-            cons_used = sorted(pros, key=thesis_score)[:1]
-            pros = [i for i in pros if i not in cons_used]
-            for i in cons_used:
-                conf[body[i].index] = 0.15
-        for sd, items in (("pro", pros[:8]), ("con", cons_used[:8])):
-            for i in items:
-                s = body[i]
-                h = holders[s.index]
-                claims.append(Claim(
-                    id=f"{mid}-{sd}-{s.index}", motion=mid, side=sd, text=_claim_text(s.text, h),
-                    holder=h, evidence=[Evidence(quote=s.text)], confidence=round(conf[s.index], 2)))
-                used_sent.add(i)
+    drafted: list[_Drafted] = []
+    for k, cand in enumerate(pool):
+        step(f"reading the article for motion {k + 1} of {len(pool)}", 25 + 55 * k / max(1, len(pool)))
+        drafted.append(_draft_motion(cand, cands, vecs, detector, general=general))
     if not motions:
+        # the title's thesis first (when the article argues it at all), then by how much material each side has
+        bonus = {"lede": 0.5, "conclusion": 0.5}
+        drafted.sort(key=lambda d: (not (d.origin == "title" and (d.pro or d.con)),
+                                    -(d.material + bonus.get(d.origin, 0.0))))
+        drafted = [d for d in drafted if d.pro or d.con][:n_motions]
+    if not drafted:
         raise ValueError("could not draft any motion from this article")
 
     step("linking rebuttals", 85)
-    sent_of = {c.id: int(c.id.rsplit("-", 1)[1]) for c in claims}
-    idx_of = {s.index: i for i, s in enumerate(body)}
-    links: dict[str, list[str]] = {}
-    for m in motions:
-        pro = [c for c in claims if c.motion == m.id and c.side == "pro"]
-        con = [c for c in claims if c.motion == m.id and c.side == "con"]
-        for c in con:
-            ci = sent_of[c.id]
-
-            def answer_score(p, ci=ci):
-                pi = sent_of[p.id]
-                sim = float(cvecs[idx_of[pi]] @ cvecs[idx_of[ci]])
-                gap = pi - ci
-                after = 0.35 * (1 - 0.2 * (gap - 1)) if 0 < gap <= 4 else 0.0  # the reply that follows, nearest first
-                contrast = 0.2 if 0 < gap <= 2 and _CONTRAST.search(body[idx_of[pi]].text) else 0.0
-                return sim + after + contrast
-
-            ranked = sorted(pro, key=answer_score, reverse=True)
-            links[c.id] = [p.id for p in ranked[:2]]
-        for p in pro:
-            if con:
-                best = max(con, key=lambda c, p=p: float(cvecs[idx_of[sent_of[c.id]]] @ cvecs[idx_of[sent_of[p.id]]]))
-                links[p.id] = [best.id]
-    confidence = float(np.mean([c.confidence or 0.3 for c in claims])) * 0.8
+    center = vecs.mean(axis=0)
+    out_motions: list[Motion] = []
+    claims: list[Claim] = []
+    vec_of: dict[str, np.ndarray] = {}
+    gen_texts: list[tuple[str, str]] = []
+    cand_vec = {id(c): vecs[i] for i, c in enumerate(cands)}
+    for n, d in enumerate(drafted, start=1):
+        mid = f"m{n}"
+        out_motions.append(Motion(id=mid, text=d.motion, kind="draft", one_sided=d.one_sided))
+        for side, items in (("pro", d.pro), ("con", d.con)):
+            for c, conf, p in items:
+                cid = f"{mid}-{side}-s{c.sent.index}"
+                claims.append(Claim(id=cid, motion=mid, side=side, text=c.text, holder=c.holder,
+                                    evidence=[Evidence(quote=c.quote, start=c.start, end=c.end,
+                                                       paragraph=article.paragraph_at(c.start))],
+                                    confidence=round(conf * (0.5 + 0.5 * min(1.0, p / 0.5)), 2)))
+                v = cand_vec[id(c)] - center
+                vec_of[cid] = v / (np.linalg.norm(v) + 1e-9)
+            for gid, text, conf in d.general.get(side, []):
+                cid = f"{mid}-{side}-{gid.lower()}"
+                claims.append(Claim(id=cid, motion=mid, side=side, text=text, holder="general", source="general",
+                                    evidence=[], confidence=round(0.3 * conf, 2)))
+                gen_texts.append((cid, text))
+    if gen_texts:
+        gv = embed_unit([t for _, t in gen_texts]) - center
+        gv /= np.linalg.norm(gv, axis=1, keepdims=True) + 1e-9
+        for (cid, _), v in zip(gen_texts, gv, strict=True):
+            vec_of[cid] = v
+    links = _links(claims, vec_of)
     step("assembling the pack", 95)
+    confidence = float(np.mean([c.confidence or 0.3 for c in claims])) * 0.8 if claims else 0.0
+    one = sum(m.one_sided is not None for m in out_motions)
+    notes = ("Drafted offline: motions from the article's thesis, claims by the claim detector, sides by the "
+             "stance model. Review motions, sides and links before use.")
+    if one:
+        notes += f" {one} motion(s) one-sided: the thin side includes general-purpose claims (source: general)."
     return Pack(title=article.title, article=article_name or (article.source and str(article.source).rsplit("/", 1)[-1]),
-                draft=True, confidence=round(confidence, 2),
-                notes="Drafted offline by heuristics: review motions, sides and links before use.",
-                motions=motions, claims=claims, links=links)
+                draft=True, confidence=round(confidence, 2), notes=notes, motions=out_motions, claims=claims,
+                links=links)
+
+
+def keep_motions(pack: Pack, motion_ids: Sequence[str]) -> Pack:
+    """The pack with only these motions, in this order (renumbered m1, m2, …); their claims and links kept."""
+    order = [m for mid in motion_ids if (m := pack.motion(mid)) is not None]
+    if not order:
+        raise ValueError("a pack needs at least one motion")
+    rename = {m.id: f"m{i}" for i, m in enumerate(order, start=1)}
+    claim_ids: dict[str, str] = {}
+    claims = []
+    for c in pack.claims:
+        if c.motion in rename:
+            new_id = rename[c.motion] + c.id[len(c.motion):] if c.id.startswith(c.motion + "-") else c.id
+            claim_ids[c.id] = new_id
+            claims.append(c.model_copy(update={"id": new_id, "motion": rename[c.motion]}))
+    links = {claim_ids[a]: [claim_ids[b] for b in bs if b in claim_ids]
+             for a, bs in pack.links.items() if a in claim_ids}
+    motions = [m.model_copy(update={"id": rename[m.id]}) for m in order]
+    return pack.model_copy(update={"motions": motions, "claims": claims, "links": {k: v for k, v in links.items() if v}})
+
+
+def reword_motion(pack: Pack, article: Article, motion_id: str, text: str) -> Pack:
+    """The pack with one motion reworded and its claims drafted again for the new wording (sides may change)."""
+    why = motion_problem(text.strip().rstrip("."))
+    if why:
+        raise ValueError(f"that motion {why}")
+    old = pack.motion(motion_id)
+    if old is None:
+        raise ValueError(f"no motion {motion_id}")
+    fresh = draft_pack(article, motions=[text])
+    prefix = f"{motion_id}-"
+    claims = [c for c in pack.claims if c.motion != motion_id]
+    new_claims = [c.model_copy(update={"id": prefix + c.id[len("m1-"):], "motion": motion_id}) for c in fresh.claims]
+    links = {a: bs for a, bs in pack.links.items() if not a.startswith(prefix)}
+    links.update({prefix + a[len("m1-"):]: [prefix + b[len("m1-"):] for b in bs] for a, bs in fresh.links.items()})
+    motions = [fresh.motions[0].model_copy(update={"id": motion_id}) if m.id == motion_id else m for m in pack.motions]
+    return pack.model_copy(update={"motions": motions, "claims": claims + new_claims, "links": links})

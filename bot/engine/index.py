@@ -142,29 +142,34 @@ class ArticleIndex:
         return tokenize(text)
 
     def speaker(self, evidence: Evidence, holder: str | None) -> str | None:
-        """Who says `evidence` in the article: `holder` only when the article quotes that person, else None.
+        """Who says `evidence` in the article: `holder` only when the article quotes that person, else None."""
+        return quoted_speaker(self.article, evidence, holder)
 
-        The article quotes a person when the quote sits inside quotation marks in a sentence that
-        names them (or in a passage that a sentence naming them introduces with a colon), or is a
-        block quotation introduced that way. A sentence that merely reports what they did (“Trump
-        blamed the North Koreans…”) is the author's."""
-        if not holder or holder.lower() in ("author", "the author", "article", "general") or evidence.start is None:
-            return None
-        surname = holder.split()[-1]
-        text = self.article.text
-        para = self.article.paragraphs[self.article.paragraph_at(evidence.start)]
-        names = re.compile(rf"\b{re.escape(surname)}\b")
-        before = text[para.start:evidence.start]
-        after = text[evidence.end:para.end]
-        opened = before.count("“") > before.count("”") or before.count('"') % 2 == 1
-        closed = "”" in after or '"' in after
-        if opened and closed and names.search(para.text):
-            return holder
-        prev = self.article.paragraphs[para.index - 1] if para.index > 0 else None
-        if prev is not None and prev.text.rstrip().endswith(":") and names.search(prev.text) \
-                and not names.search(para.text[:40]):
-            return holder  # a block quotation: "Trump tweeted:" / "Jackson Diehl writes:"
+
+def quoted_speaker(article: Article, evidence: Evidence, holder: str | None) -> str | None:
+    """Who says `evidence` in `article`: `holder` only when the article quotes that person, else None.
+
+    The article quotes a person when the quote sits inside quotation marks in a sentence that
+    names them (or in a passage that a sentence naming them introduces with a colon), or is a
+    block quotation introduced that way. A sentence that merely reports what they did (“Trump
+    blamed the North Koreans…”) is the author's."""
+    if not holder or holder.lower() in ("author", "the author", "article", "general") or evidence.start is None:
         return None
+    surname = holder.split()[-1]
+    text = article.text
+    para = article.paragraphs[article.paragraph_at(evidence.start)]
+    names = re.compile(rf"\b{re.escape(surname)}\b")
+    before = text[para.start:evidence.start]
+    after = text[evidence.end:para.end]
+    opened = before.count("“") > before.count("”") or before.count('"') % 2 == 1
+    closed = "”" in after or '"' in after
+    if opened and closed and names.search(para.text):
+        return holder
+    prev = article.paragraphs[para.index - 1] if para.index > 0 else None
+    if prev is not None and prev.text.rstrip().endswith(":") and names.search(prev.text) \
+            and not names.search(para.text[:40]):
+        return holder  # a block quotation: "Trump tweeted:" / "Jackson Diehl writes:"
+    return None
 
 
 def other_side(side: str) -> str:

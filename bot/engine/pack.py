@@ -35,9 +35,13 @@ class Motion(BaseModel):
     id: str = Field(min_length=1)
     text: str = Field(min_length=1)
     kind: str = "policy"
+    # the side the article gives (almost) nothing to, when it does: its claims are drawn from concessions,
+    # reported critics and counter-evidence, else from general-purpose claims marked `source: general`
+    one_sided: Side | None = None
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "text": self.text, "kind": self.kind}
+        return {"id": self.id, "text": self.text, "kind": self.kind,
+                **({"one_sided": self.one_sided} if self.one_sided else {})}
 
 
 class Claim(BaseModel):
@@ -48,7 +52,10 @@ class Claim(BaseModel):
     side: Side
     text: str = Field(min_length=1)
     holder: str = "author"
-    evidence: list[Evidence] = Field(min_length=1)
+    # "article": stands on verbatim evidence; "general": a general-purpose argument (IBM GPR-KB-55)
+    # instantiated for the motion, not from the article, with no evidence
+    source: Literal["article", "general"] = "article"
+    evidence: list[Evidence] = Field(default_factory=list)
     # other ways a debater might put this claim (used only for matching, never shown as evidence)
     phrasings: list[str] = Field(default_factory=list)
     confidence: float | None = None
@@ -68,10 +75,16 @@ class Claim(BaseModel):
     def paragraphs(self) -> list[int]:
         return [e.paragraph for e in self.evidence if e.paragraph is not None]
 
+    @property
+    def general(self) -> bool:
+        """True for a general-purpose claim (not from the article, no evidence)."""
+        return self.source == "general"
+
     def to_dict(self) -> dict:
         return {
             "id": self.id, "motion": self.motion, "side": self.side, "text": self.text,
             "holder": self.holder, "evidence": [e.to_dict() for e in self.evidence],
+            **({"source": self.source} if self.general else {}),
         }
 
 
@@ -113,6 +126,8 @@ class Pack(BaseModel):
         for c in data["claims"]:
             if not c.get("phrasings"):
                 c.pop("phrasings", None)
+            if c.get("source") == "article":
+                c.pop("source", None)
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -179,6 +194,11 @@ def load_pack(source: str | Path | dict, article: Article) -> Pack:
     for c in pack.claims:
         if c.motion not in motion_ids:
             problems.append(f"claim {c.id}: unknown motion {c.motion!r}")
+        if c.general and c.evidence:
+            problems.append(f"claim {c.id}: a general-purpose claim (source: general) has no evidence from the article")
+        if not c.general and not c.evidence:
+            problems.append(f"claim {c.id}: no evidence (a claim from the article needs a verbatim quote; "
+                            "mark a general-purpose argument `source: general`)")
         for i, ev in enumerate(c.evidence):
             span = None
             if ev.start is not None and ev.end is not None and article.text[ev.start:ev.end] == ev.quote:
@@ -220,3 +240,52 @@ def load_pack(source: str | Path | dict, article: Article) -> Pack:
     if problems:
         raise PackError(f"invalid pack ({len(problems)} problem{'s' if len(problems) > 1 else ''}):\n  " + "\n  ".join(problems))
     return pack
+
+
+class PackQuality(BaseModel):
+    """What `pack validate` reports beyond verbatim quotes: claims per side, one-sided motions, general share."""
+
+    problems: list[str] = Field(default_factory=list)
+    per_motion: dict[str, dict[str, int]] = Field(default_factory=dict)
+    one_sided: dict[str, str] = Field(default_factory=dict)
+    general_share: float = 0.0
+
+    def summary(self) -> str:
+        """One line per motion and the totals, for people."""
+        lines = []
+        for mid, n in self.per_motion.items():
+            lines.append(f"{mid}: {n.get('pro', 0)} pro / {n.get('con', 0)} con"
+                         + (f", {n.get('general', 0)} general" if n.get("general") else "")
+                         + (f", one-sided (little for {self.one_sided[mid]})" if mid in self.one_sided else ""))
+        lines.append(f"one-sided motions: {len(self.one_sided)} of {len(self.per_motion)}; "
+                     f"general-purpose claims: {self.general_share:.0%}")
+        return "\n".join(lines)
+
+
+def pack_quality(pack: Pack) -> PackQuality:
+    """Sense checks on a loaded pack: no fragments, truncated claims or (drafts) dangling pronouns; 2+ claims a side."""
+    from .claims import sentence_problem
+    from .motions import motion_problem
+
+    q = PackQuality()
+    for m in pack.motions:
+        why = motion_problem(m.text) if pack.draft else None
+        if why:
+            q.problems.append(f"motion {m.id}: {why}: {m.text!r}")
+        counts = {s: len(pack.claims_for(m.id, s)) for s in ("pro", "con")}
+        counts["general"] = sum(c.general for c in pack.claims_for(m.id))
+        q.per_motion[m.id] = counts
+        for side in ("pro", "con"):
+            if counts[side] == 1:
+                q.problems.append(f"motion {m.id}: only one {side} claim (a side needs at least two)")
+        if m.one_sided:
+            q.one_sided[m.id] = m.one_sided
+    for c in pack.claims:
+        if c.general:
+            continue
+        # a reviewed pack's hand-written claim may open "This is…"; a drafted one may not
+        why = sentence_problem(c.text, pronouns=pack.draft)
+        if why:
+            q.problems.append(f"claim {c.id}: {why}: {c.text[:80]!r}")
+    q.general_share = round(sum(c.general for c in pack.claims) / max(1, len(pack.claims)), 3)
+    return q

@@ -69,6 +69,16 @@ def _instantiate(template: str, motion: Motion) -> str:
     return text[0].upper() + text[1:] if text else text
 
 
+def general_claims() -> list[tuple[str, str, str]]:
+    """GPR-KB-55's general-purpose claims as (id, claim template, rebuttal template)."""
+    return list(_general_claims())
+
+
+def instantiate_general(template: str, motion: Motion) -> str:
+    """A GPR-KB-55 template filled in for a motion (as the general rebuttals are)."""
+    return _instantiate(template, motion)
+
+
 @lru_cache(maxsize=64)
 def _general_vecs(motion_text: str) -> np.ndarray:
     from .encoder import get_encoder
@@ -177,6 +187,10 @@ def _claim_answer(index: ArticleIndex, point: Point, motion: Motion, bot_side: s
     for counter in [*linked, *others]:
         if counter.id in exclude:
             continue
+        if counter.general:  # a general-purpose claim of the pack: said as such, with no quote
+            return Rebuttal(motion=motion, matched_claim=matched, claim=counter, text=counter.text, evidence=[],
+                            score=point.match, side=bot_side, opponent_quote=point.span, source="general",
+                            point_kind=point.kind)
         ev = [e for e in counter.evidence if not any(spans_overlap(e, u) for u in matched.evidence)
               and not _echoes(index, point, e)]
         if ev:

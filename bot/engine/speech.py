@@ -50,8 +50,10 @@ def _stance(side: str) -> str:
     return "support" if side == "pro" else "oppose"
 
 
-def _best_evidence(claim: Claim) -> Evidence:
+def _best_evidence(claim: Claim) -> Evidence | None:
     # the pack lists the key quote first; skip it only if it is too short or too long to read out
+    if not claim.evidence:
+        return None  # a general-purpose claim (source: general): nothing from the article to quote
     usable = [e for e in claim.evidence if 5 <= _words(e.quote) <= 45]
     if usable:
         return usable[0]
@@ -122,8 +124,10 @@ class _Builder:
         if ev is not None:
             self.evidence.append(ev)
 
-    def cite(self, ev: Evidence, holder: str | None) -> str:
+    def cite(self, ev: Evidence | None, holder: str | None) -> str:
         """One sentence quoting `ev` with its paragraph, said by the person the article quotes, else by the article."""
+        if ev is None:
+            return "(A general argument, not from the article.)"
         who = self.index.speaker(ev, holder)
         lead = f"As {who} put it" if who else "The article"
         return f"{lead}: “{ev.quote}” (paragraph {ev.paragraph})."
@@ -134,6 +138,8 @@ class _Builder:
 
 def _claim_sentence(b: _Builder, lead: str, claim: Claim, *, quote: bool = True) -> tuple[str, Evidence | None]:
     ev = _best_evidence(claim)
+    if ev is None:
+        return f"{lead}, {b.lc(claim.text).rstrip('.')}. {b.cite(None, claim.holder)}", None
     if _same(claim.text, ev.quote):
         return f"{lead}, consider this. {b.cite(ev, claim.holder)}", ev
     body = f"{lead}, {b.lc(claim.text).rstrip('.')}."

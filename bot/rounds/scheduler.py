@@ -13,7 +13,8 @@
   round drops warnings that no longer apply, so there is no burst of stale messages.
 - The scheduler reads the time from the service's `Clock` port (`ClockScheduler`), so a test drives
   every timer with a virtual clock (`tests/fakes/clock.py`) instead of racing the wall clock.
-- A timer's transaction (which may ask the engine for a speech or a score) runs in a worker thread, so
+- A timer whose work may ask the engine for a speech or a score (a start, the end of a phase) runs its
+  transaction in a worker thread, so
   judging one speech never holds up another round's timer on the event loop.
 - Messages of one round are delivered in the order they were produced: each round has one outbox,
   drained by one task, and a command's reply is returned before its round's timed posts go out.
@@ -58,6 +59,7 @@ SYNC_SECONDS = 3.0  # how often the scheduler process arms deadline rows written
 PENDING_HORIZON_SECONDS = 300  # debate seconds: a deadline this close keeps `pending_work()` true
 ADVISORY_LOCK_KEY = 4_447_001
 MAX_RETRIES = 5
+ENGINE_KINDS = frozenset({live.K_START, live.K_PHASE_END})  # deadlines whose work may call the engine
 
 _active: Runtime | None = None  # the runtime whose scheduler runs in this process (jobs fire into it)
 
@@ -420,8 +422,14 @@ class Runtime:
 
     # -- firing ----------------------------------------------------------------------------------------
     async def fire(self, deadline_id: int) -> None:
-        """Run one deadline: its transaction in a worker thread (the engine may work there), then deliver."""
-        fx = await asyncio.to_thread(self.fire_now, deadline_id)
+        """Run one deadline, then deliver. A start or the end of a phase may ask the engine for a speech or a
+        score, so its transaction runs in a worker thread; warnings and notices are quick and stay here."""
+        with db.transaction(self.service.sessions) as session:
+            kind = session.scalar(select(m.Deadline.kind).where(m.Deadline.id == deadline_id))
+        if kind in ENGINE_KINDS:
+            fx = await asyncio.to_thread(self.fire_now, deadline_id)
+        else:
+            fx = self.fire_now(deadline_id)
         await self.deliver(fx)
 
     def fire_now(self, deadline_id: int) -> Effects:
