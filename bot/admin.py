@@ -359,6 +359,8 @@ async def article_command(ctx: Context, action: str | None = None, value: str | 
         return _article_list(ctx)
     if action == "use":
         return _article_use(ctx, value)
+    if action == "motion":
+        return await _article_motion(ctx, value)
     return await _article_load(ctx, value)
 
 
@@ -487,8 +489,71 @@ async def _article_load(ctx: Context, value: str | None) -> Outgoing:
         text=(f"Loaded {chat.user_text(article.title or name)} as `{name}` with {len(pack.motions)} drafted "
               f"motions{confidence}. This server now debates from it.\nThe motions and claims were drafted "
               f"automatically; review them with `{ROOT} motions`. Switch back with `{ROOT} article use "
-              f"{Path(ctx.service.settings.default_article).stem}`."),
+              f"{Path(ctx.service.settings.default_article).stem}`.\n\n{_draft_motions_text(pack)}"),
         kind=Kind.SUCCESS)
+
+
+def _draft_motions_text(pack: Any) -> str:
+    """The drafted motions, numbered, with how to pick, reword or drop them."""
+    lines = ["Drafted motions:"]
+    for i, mo in enumerate(pack.motions, start=1):
+        n_pro, n_con = len(pack.claims_for(mo.id, "pro")), len(pack.claims_for(mo.id, "con"))
+        thin = f"; one-sided, little for {mo.one_sided} (general arguments fill in)" if mo.one_sided else ""
+        lines.append(f"{i}. {chat.user_text(mo.text)} ({n_pro} for / {n_con} against{thin})")
+    lines.append(f"Pick with `{ROOT} article motion keep 1 3`, drop with `{ROOT} article motion drop 2`, "
+                 f"reword with `{ROOT} article motion reword 1 This house would …`.")
+    return "\n".join(lines)
+
+
+async def _article_motion(ctx: Context, value: str | None) -> Outgoing:
+    """`article motion [keep N… | drop N… | reword N TEXT]`: edit the drafted motions of the loaded article."""
+    from bot.engine.article import parse_article
+    from bot.engine.drafting import keep_motions, reword_motion
+    from bot.engine.pack import Pack as PackModel
+
+    row = ctx.session.get(m.Article, ctx.settings.article_id) if ctx.settings.article_id else None
+    if row is None or row.server_id != ctx.server.id or not row.packs:
+        raise UserError(f"Load an article first (`{ROOT} article load <text>`); the built-in pack is edited by hand.")
+    pack_row = max(row.packs, key=lambda p: p.id)
+    pack = PackModel.model_validate(yaml.safe_load(pack_row.body_yaml))
+    words = (value or "").split()
+    verb = words[0].lower() if words else "show"
+    if verb == "show":
+        return Outgoing(title="Drafted motions", text=_draft_motions_text(pack), ephemeral=True)
+    n = len(pack.motions)
+
+    def number(tok: str) -> str:
+        if not tok.isdigit() or not 1 <= int(tok) <= n:
+            raise UserError(f"{chat.user_text(tok)} is not a motion number (1 to {n}; see `{ROOT} article motion`).")
+        return pack.motions[int(tok) - 1].id
+
+    try:
+        if verb in ("keep", "pick"):
+            ids = [number(t) for t in words[1:]]
+            if not ids:
+                raise UserError(f"Which motions? e.g. `{ROOT} article motion keep 1 3`.")
+            pack = keep_motions(pack, ids)
+        elif verb == "drop":
+            drop = {number(t) for t in words[1:]}
+            if not drop:
+                raise UserError(f"Which motions? e.g. `{ROOT} article motion drop 2`.")
+            if len(drop) >= n:
+                raise UserError("That would drop every motion; keep at least one.")
+            pack = keep_motions(pack, [mo.id for mo in pack.motions if mo.id not in drop])
+        elif verb == "reword":
+            if len(words) < 3:
+                raise UserError(f"Usage: `{ROOT} article motion reword <number> <new motion>`.")
+            mid = number(words[1])
+            article = parse_article(row.text)
+            pack = await asyncio.to_thread(reword_motion, pack, article, mid, " ".join(words[2:]))
+        else:
+            raise UserError(f"Usage: `{ROOT} article motion [keep N… | drop N… | reword N <motion>]`.")
+    except ValueError as exc:
+        raise UserError(f"I could not change the motions: {exc}") from None
+    pack_row.body_yaml = pack.to_yaml()
+    ctx.session.flush()
+    ctx.service.forget_engine(row.id)
+    return Outgoing(title="Motions updated", text=_draft_motions_text(pack), kind=Kind.SUCCESS)
 
 
 def draft_pack(article: Any) -> Any:

@@ -131,7 +131,7 @@ COMMANDS: tuple[Command, ...] = (
             admin_only=True,
             examples=("/debate config timezone Europe/London", "/debate config fill_policy bot")),
     Command("article", "Show, choose or load this server's article.",
-            (Option("action", "what to do", choices=("show", "list", "use", "load")),
+            (Option("action", "what to do", choices=("show", "list", "use", "load", "motion")),
              Option("value", "article name, or a pasted article / URL-free text to load", max_length=100_000,
                     rest=True)),
             admin_only=True),
