@@ -548,8 +548,8 @@ class LiveRound:
 
     def clash_reason(self) -> str:
         """The engine's weighing of the clash (which points stood, which were answered), or "" without one."""
-        row, fmt = self.row, self.fmt
-        if self.engine is None or len(fmt.sides) != 2:
+        row, fmt, engine = self.row, self.fmt, self._engine
+        if engine is None or len(fmt.sides) != 2:
             return ""
         spoken = [(stance(s.side), s.text) for s in sorted(row.speeches, key=lambda s: s.phase_index)
                   if s.text and s.text.strip() and not s.forfeited and s.side in fmt.sides]
@@ -557,7 +557,7 @@ class LiveRound:
             return ""
         try:
             names = {stance(side): fmt.side_name(side) for side in fmt.sides}
-            return self.engine.clash(row.motion_id, spoken, names=names).reason
+            return engine.clash(row.motion_id, spoken, names=names).reason
         except Exception:  # the engine must never stall a round
             log.exception("weighing the clash failed", extra={"round": row.id})
             return ""

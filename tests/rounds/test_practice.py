@@ -75,7 +75,7 @@ async def test_full_practice_round(room_factory, monkeypatch) -> None:
     assert rebuttal_claims - opening_claims
     assert "The article" in speeches[1].text or "put it" in speeches[1].text
 
-    results = room.text[room.text.rindex("results"):]
+    results = room.text[room.text.rindex(f"Round #{round_id} results"):]
     assert "Winner:" in results and "Pro opening: you" in results and "Tips for you" in results
     assert "Relevance:" in results
     assert [e.round_id for e in finished] == [round_id] and finished[0].is_practice

@@ -53,7 +53,7 @@ async def test_a_ballot_does_not_close_voting_and_results_show_every_count(room_
     assert room.round(round_id).state == "judging"  # voting stays open until its announced end...
     assert "counted" in await room.say("@zed: /debate vote pro")  # ...so a late audience vote still counts
     await room.until_state(round_id, "finished")
-    results = room.text[room.text.rindex("results"):]
+    results = room.text[room.text.rindex(f"Round #{round_id} results"):]
     assert "Judges' ballots: Pro 0, Con 1" in results and "audience votes: Pro 1, Con 0" in results
     assert "judges: 70" in results
 

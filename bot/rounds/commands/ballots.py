@@ -13,7 +13,14 @@ from bot import commands
 from bot.chat import Kind, Outgoing
 from bot.context import Context, UserError
 from bot.rounds import lineup, live, states
-from bot.rounds.commands.lookup import commit_effects, find_round, lock_round, round_for, time_now
+from bot.rounds.commands.lookup import (
+    commit_effects,
+    find_round,
+    lock_round,
+    round_engine,
+    round_for,
+    time_now,
+)
 from bot.rounds.formats import SHARED
 from bot.rounds.live import Effects
 from bot.storage import models as m
@@ -57,7 +64,7 @@ def vote(ctx: Context, side: str, round: int | None = None) -> Outgoing:  # noqa
         fx = Effects()
         lock_round(session, round_row.id)
         if round_row.state == states.JUDGING:
-            live.LiveRound(session, round_row, now, fx=fx).finish()
+            live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx).finish()
             commit_effects(ctx, fx)
     return Outgoing(text=f"Your vote for **{fmt.side_name(side)}** in round #{round_row.id} is counted "
                          "(voting again changes it).", kind=Kind.SUCCESS, ephemeral=True)
@@ -113,7 +120,7 @@ def judge(ctx: Context, winner: str, points: str | None = None, round: int | Non
                                             "speaker_points": stmt.excluded.speaker_points})
     session.execute(stmt)
     if everyone_has_voted(session, round_row):
-        live.LiveRound(session, round_row, now, fx=fx).finish()
+        live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx).finish()
     commit_effects(ctx, fx)
     return Outgoing(text=f"Ballot recorded for round #{round_row.id}: {fmt.side_name(winner)} wins"
                          + (f", points {', '.join(f'{v:g}' for v in speaker_points.values())}." if speaker_points
