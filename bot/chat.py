@@ -90,6 +90,8 @@ class Incoming:
     action_id: str | None = None  # a button's stable id
     event_id: str | None = None  # platform event id, used to drop duplicates
     at: datetime | None = None  # when the platform says it happened (UTC)
+    order_key: int | None = None  # the platform's order of messages (Slack ts in microseconds, Discord snowflake)
+    durable: bool = False  # came from the inbox: a database failure raises RetryLater (replayed later)
 
     @property
     def is_button(self) -> bool:

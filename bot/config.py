@@ -14,6 +14,9 @@ DEFAULT_ARTICLE = PROMPTS_DIR / "articles" / "hanoi-summit.txt"
 DEFAULT_PACK = PROMPTS_DIR / "packs" / "hanoi-summit.yaml"
 
 
+ROLES = ("all", "web", "gateway", "scheduler")
+
+
 class Settings(BaseSettings):
     """Every setting maps to an upper-case environment variable of the same name."""
 
@@ -26,7 +29,14 @@ class Settings(BaseSettings):
     default_article: Path = DEFAULT_ARTICLE
     default_pack: Path = DEFAULT_PACK
 
+    role: str = Field(default="all", description="process role: all, web (Slack HTTP worker), gateway "
+                      "(Discord, no timers unless it wins the lock), scheduler (the round timers only)")
+    ops_port: int = Field(default=9100, description="port of /healthz, /readyz and /metrics (0: none); "
+                          "a Slack web worker serves them on its own port too")
+
     discord_token: SecretStr | None = None
+    discord_shard_ids: str = Field(default="", description="comma-separated shard ids this process runs")
+    discord_shard_count: int | None = Field(default=None, description="total shards (AutoShardedBot)")
     discord_guild_ids: str = Field(default="", description="comma-separated guild ids for fast command sync")
     discord_api_base: str = Field(default="", description="REST base, e.g. http://127.0.0.1:8080/api/v10")
     discord_gateway_url: str = Field(default="", description="gateway URL, e.g. ws://127.0.0.1:8080/gateway")
@@ -52,6 +62,19 @@ class Settings(BaseSettings):
     def ensure_data_dir(self) -> None:
         if not self.database_url:
             self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        value = value.strip().lower() or "all"
+        if value not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        return value
+
+    @property
+    def shard_ids(self) -> list[int] | None:
+        ids = [int(x) for x in self.discord_shard_ids.replace(" ", "").split(",") if x]
+        return ids or None
 
     @property
     def guild_ids(self) -> list[int]:

@@ -14,25 +14,31 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Importing the handler modules registers their commands with the table (`commands.handles`).
-from bot import admin, chat, commands, handlers, ratings, stats  # noqa: F401
+from bot import admin, chat, commands, handlers, ops, ratings, stats  # noqa: F401
 from bot.chat import Incoming, Outgoing
 from bot.config import Settings
 from bot.context import AfterCommit, Context, Reply, UserError, as_list, error
 from bot.ports import Clock, Messenger, SystemClock
 from bot.rounds import commands as round_commands
 from bot.rounds import scheduler
-from bot.storage import db, repo
+from bot.storage import db, inbox, repo
 from bot.storage import models as m
 
 if TYPE_CHECKING:
     from bot.engine import Engine
 
-__all__ = ["DebateService"]
+__all__ = ["DebateService", "RetryLater"]
 
 log = logging.getLogger(__name__)
+
+class RetryLater(Exception):
+    """An inbox event (`Incoming.durable`) could not be handled because the database failed: nothing was
+    committed, the inbox row stays pending, and it is replayed later (no error reply goes out)."""
+
 
 class DebateService:
     def __init__(self, settings: Settings, messenger: Messenger, *, platform: str, clock: Clock | None = None,
@@ -46,6 +52,8 @@ class DebateService:
         self.db_url = settings.resolved_database_url
         self.engine_db = db.make_engine(self.db_url)
         self.sessions: sessionmaker[Session] = db.session_factory(self.engine_db)
+        self.inbox = inbox.Inbox(self.engine_db, platform)  # events made durable before the platform's ack
+        self.metrics = ops.Metrics(self)  # Prometheus metrics of this process (GET /metrics, adapters/ops.py)
         # Start/stop hooks let subsystems (the round scheduler) plug in without the service knowing them.
         self.on_start: list[Callable[[DebateService], Awaitable[None]]] = []
         self.on_stop: list[Callable[[DebateService], Awaitable[None]]] = []
@@ -68,6 +76,7 @@ class DebateService:
     async def stop(self) -> None:
         for stop in reversed(self.on_stop):
             await stop(self)
+        self.inbox.close()
         self.engine_db.dispose()
         log.info("service stopped", extra={"platform": self.platform})
 
@@ -98,8 +107,15 @@ class DebateService:
         """Handle one command, button click or chat message. Never raises for user mistakes."""
         with self._count_lock:
             self.in_flight += 1
+        kind = "message" if incoming.is_message else "button" if incoming.is_button else "command"
         try:
-            return await self._handle(incoming)
+            replies = await self._handle(incoming)
+        except RetryLater:
+            self.metrics.handled(kind, "retry")
+            raise
+        else:
+            self.metrics.handled(kind, "error" if any(r.kind == chat.Kind.ERROR for r in replies) else "ok")
+            return replies
         finally:
             with self._count_lock:
                 self.in_flight -= 1
@@ -131,7 +147,10 @@ class DebateService:
         except UserError as exc:
             log.info("refused: %s", exc, extra=extra)
             return [error(str(exc))]
-        except db.DatabaseUnavailable as exc:
+        except (db.DatabaseUnavailable, OperationalError, InterfaceError) as exc:
+            if incoming.durable:
+                log.warning("database failed; the event stays in the inbox: %s", type(exc).__name__, extra=extra)
+                raise RetryLater(str(exc)) from exc
             log.error("%s", exc, extra=extra)
             return [error("The bot's database is unreachable right now; please try again in a minute.")]
         except Exception:
@@ -152,8 +171,7 @@ class DebateService:
             # (a bot speech, scoring) never blocks the event loop, so other rounds' timers stay on time.
             return await asyncio.to_thread(self._run_sync, incoming, handler, options)
         with db.transaction(self.sessions) as session:
-            if incoming.event_id and not repo.claim_event(session, self.platform, incoming.event_id):
-                log.info("duplicate event dropped", extra={"event": incoming.event_id})
+            if incoming.event_id and not self._claim(session, incoming):
                 return [], []
             server = repo.server(session, incoming.server)
             ctx = Context(self, incoming, session, server, repo.user(session, incoming.user),
@@ -164,14 +182,24 @@ class DebateService:
     def _run_sync(self, incoming: Incoming, handler: Callable[..., Reply],
                   options: dict[str, Any]) -> tuple[list[Outgoing], list[AfterCommit]]:
         with db.transaction(self.sessions) as session:
-            if incoming.event_id and not repo.claim_event(session, self.platform, incoming.event_id):
-                log.info("duplicate event dropped", extra={"event": incoming.event_id})
+            if incoming.event_id and not self._claim(session, incoming):
                 return [], []
             server = repo.server(session, incoming.server)
             ctx = Context(self, incoming, session, server, repo.user(session, incoming.user),
                           repo.server_settings(session, server))
             replies = as_list(handler(ctx, **options))
         return replies, ctx.after
+
+    def _claim(self, session: Session, incoming: Incoming) -> bool:
+        """Record the event id in the handler's transaction; False for a duplicate. An inbox event is marked
+        processed in this same transaction, so "processed" commits exactly with the handler's effects."""
+        assert incoming.event_id is not None
+        if incoming.durable:
+            inbox.mark_done(session, self.platform, incoming.event_id)
+        if not repo.claim_event(session, self.platform, incoming.event_id):
+            log.info("duplicate event dropped", extra={"event": incoming.event_id})
+            return False
+        return True
 
     def autocomplete(self, server: chat.Server, kind: str, prefix: str) -> list[tuple[str, str]]:
         """Suggestions as (label, value) for motion, format, round and article options."""

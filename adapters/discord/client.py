@@ -216,7 +216,8 @@ class DebateBot(ext_commands.Bot):
         super().__init__(command_prefix=ext_commands.when_mentioned, intents=intents, help_command=None, **options)
         self.settings = settings
         self.messenger = DiscordMessenger(self)
-        self.service = service or DebateService(settings, self.messenger, platform="discord", clock=clock)
+        self.service = service or DebateService(settings, self.messenger, platform="discord", clock=clock,
+                                                run_scheduler=settings.role in ("all", "scheduler"))
         self.start_service = start_service
         self.freeze_heap = freeze_heap
         self._service_started = False
@@ -389,7 +390,8 @@ class DebateBot(ext_commands.Bot):
         incoming = Incoming(server=server_of(message.guild.id, message.guild),
                             user=user_of(message.author, permissions),
                             place=place_of(message.channel, message.channel.id),
-                            text=message.content, event_id=f"m{message.id}", at=message.created_at)
+                            text=message.content, event_id=f"m{message.id}", at=message.created_at,
+                            order_key=message.id)  # a snowflake: the order Discord gave the messages
         replies = await self.service.handle(incoming)
         for reply in replies:
             try:

@@ -16,6 +16,7 @@ de-duplicates, so a retry never acts twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import html
 import logging
@@ -36,6 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine, create_engine, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from adapters import ops as ops_http
 from adapters.slack import forms, render
 from adapters.slack.http import IdleGate, web_app
 from adapters.slack.messenger import SlackMessenger
@@ -43,7 +45,7 @@ from bot import chat, commands, hygiene
 from bot.chat import Incoming, Kind, Outgoing, Place, Server, User
 from bot.config import Settings
 from bot.ports import Clock
-from bot.service import DebateService
+from bot.service import DebateService, RetryLater
 from bot.storage import models as m
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _USER_EDITED_SUBTYPES = {"message_changed", "message_deleted"}
 REPLAY_PLATFORM = "slack-sig"  # processed_events rows that record request signatures (replay protection)
 REPLAY_KEEP_SECONDS = 15 * 60  # older signature rows are pruned; Slack refuses timestamps over 5 minutes old
+INBOX_SWEEP_SECONDS = 5.0  # how often each process replays inbox events left unprocessed
+INBOX_STALE_SECONDS = 10.0  # an unprocessed event this old is taken to be lost by its process
 REPLAY_CLAIM_TIMEOUT = 1.0  # seconds the ack may wait for the shared replay check
 # A payload that lacks what a listener reads (a field, a number): one log line, no traceback.
 _MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError)
@@ -74,6 +78,17 @@ def event_time(ts: Any) -> datetime:
     if ts:
         log.info("unreadable Slack ts %.40r; using the time of arrival", ts)
     return datetime.now(UTC)
+
+
+def ts_order_key(ts: Any) -> int | None:
+    """A Slack `ts` ("1700000000.000100") as an exact integer of microseconds: the order Slack gave the
+    messages, whatever order they arrive in. None when it is not a sane `ts`."""
+    if not isinstance(ts, str) or len(ts) > 24:
+        return None
+    whole, _, frac = ts.partition(".")
+    if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > 6:
+        return None
+    return int(whole) * 1_000_000 + int(frac.ljust(6, "0") or 0)
 
 
 def api_base(settings: Settings) -> str:
@@ -148,13 +163,17 @@ class SlackAdapter:
             else ""
         self.client = client or AsyncWebClient(token=token, base_url=api_base(settings))
         self.messenger = SlackMessenger(self.client, update_interval=update_interval)
-        self.service = DebateService(settings, self.messenger, platform="slack", clock=clock)
+        # a web worker (role "web") only writes deadline rows; the scheduler role (or "all") runs the timers
+        self.service = DebateService(settings, self.messenger, platform="slack", clock=clock,
+                                     run_scheduler=settings.role in ("all", "scheduler"))
         self.users = UserDirectory(self.client, settings.slack_admin_ids)
         self.gate = IdleGate()
         self._slots = asyncio.Semaphore(WORK_SLOTS)
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._claims = 0
         self._replay_db: Engine | None = None  # PostgreSQL only: shared replay marks (see claim_signature)
+        self._stored: set[str] = set()  # event ids this process wrote to the inbox and has not processed yet
+        self._sweeper: asyncio.Task[None] | None = None
         # process_before_response=False: Bolt answers Slack as soon as ack() is called. Bolt's own logger
         # is a child of `slack_bolt`, so its level (and Socket Mode's payload dumps at DEBUG) follow the
         # level `bot.logs.configure` sets there, not the root's.
@@ -167,8 +186,14 @@ class SlackAdapter:
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
         await self.service.start()
+        await self.replay_inbox()  # events acknowledged before a crash, never processed
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         await self.messenger.flush()
         await self.service.stop()
         if self._replay_db is not None:
@@ -184,7 +209,54 @@ class SlackAdapter:
             url = self.service.engine_db.url.render_as_string(hide_password=False)
             self._replay_db = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, connect_args={
                 "connect_timeout": 5, "options": "-c synchronous_commit=off"})
-        return web_app(self.app, self.signing_secret, self.gate, claim=self.claim_signature if shared else None)
+        return web_app(self.app, self.signing_secret, self.gate, claim=self.claim_signature if shared else None,
+                       durable=self.store_event,
+                       extra_routes=lambda app: ops_http.add_routes(app, self.service))  # /healthz /readyz /metrics
+
+    # -- the inbox: nothing acknowledged is lost ------------------------------------------------------
+    @staticmethod
+    def keeps(body: dict[str, Any]) -> bool:
+        """Is this Events API callback a chat message the bot processes (so it goes to the inbox)?"""
+        event = body.get("event")
+        if not isinstance(event, dict) or event.get("type") != "message" or not isinstance(body.get("event_id"), str):
+            return False
+        if event.get("bot_id") or event.get("subtype") not in _HANDLED_SUBTYPES or not event.get("user"):
+            return False
+        mention = _MENTION_AT_START.match(event.get("text") or "")
+        bots = {a.get("user_id") for a in body.get("authorizations") or [] if isinstance(a, dict)}
+        return not (mention and mention.group(1) in bots)
+
+    async def store_event(self, body: dict[str, Any]) -> bool:
+        """Write a chat message to the inbox before the ack (`web_app(durable=...)`); False when it is
+        there already (Slack's retry, or a replay sent to any process)."""
+        if not self.keeps(body):
+            return True
+        key = body["event_id"]
+        fresh = await asyncio.to_thread(self.service.inbox.put, key, body,
+                                        order_key=ts_order_key(body["event"].get("ts")))
+        if fresh:
+            self._stored.add(key)
+        return fresh
+
+    async def replay_inbox(self, older_than: float = 0.0) -> int:
+        """Process inbox events left unprocessed (a crash after the ack, a database failure), in Slack's order."""
+        try:
+            pending = await asyncio.to_thread(self.service.inbox.pending, older_than=older_than)
+        except Exception as exc:  # the database is down: the next sweep tries again
+            log.warning("inbox replay skipped: %s", type(exc).__name__)
+            return 0
+        for key, body in pending:
+            self._recent.pop(key, None)
+            self._stored.add(key)
+            await self._work(lambda body=body: self._chat_message(body, body.get("event") or {}))
+        if pending:
+            log.info("replayed %d inbox events", len(pending))
+        return len(pending)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(INBOX_SWEEP_SECONDS)
+            await self.replay_inbox(older_than=INBOX_STALE_SECONDS)
 
     async def claim_signature(self, signature: str) -> bool:
         """Record a request's signature in the database: False when any process saw it before.
@@ -383,12 +455,26 @@ class SlackAdapter:
         await self._work(lambda: self._chat_message(body, event))
 
     async def _chat_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        key = body.get("event_id")
+        durable = isinstance(key, str) and key in self._stored
         place = Place(channel_id=event.get("channel", ""), thread_id=event.get("thread_ts"))
         incoming = Incoming(server=self._server(body.get("team_id") or event.get("team", "")),
                             user=await self._user(event["user"]), place=place,
-                            text=slack_text_to_plain(event.get("text") or ""), event_id=body.get("event_id"),
-                            at=event_time(event.get("ts")))
-        await self.deliver(await self._handle(incoming), incoming)
+                            text=slack_text_to_plain(event.get("text") or ""), event_id=key,
+                            at=event_time(event.get("ts")), order_key=ts_order_key(event.get("ts")),
+                            durable=durable)
+        try:
+            replies = await self._handle(incoming)
+        except RetryLater:  # the database failed: the inbox row stays pending for the sweep
+            self._recent.pop(key, None)
+            return
+        if durable:
+            self._stored.discard(key)
+            try:  # the handler's transaction marked it already; this covers events that never reach one
+                await asyncio.to_thread(self.service.inbox.done, key)
+            except Exception as exc:  # harmless: a replay is a duplicate the core drops
+                log.warning("could not mark an inbox event done: %s", type(exc).__name__)
+        await self.deliver(replies, incoming)
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
         """`@Debate Bot practice diplomacy` works like `/debate practice diplomacy`."""
@@ -458,6 +544,7 @@ class SlackAdapter:
                 else:
                     await self._public(reply, incoming, place, respond)
             except SlackApiError as exc:
+                self.service.metrics.api_error("reply")
                 log.warning("could not deliver a reply: %s", exc.response.get("error"))
 
     async def _ephemeral(self, reply: Outgoing, incoming: Incoming, place: Place,

@@ -9,7 +9,10 @@ Before Bolt sees a request, it must pass, in this order (each refusal is one log
 2. the signature (401): the HMAC is checked over the raw bytes, five minutes' clock skew at most;
 3. a replay check (401): a signature seen before, in this process or (with `claim`) any process
    sharing the database;
-4. the body's shape (400): UTF-8, and a JSON object (or a form whose `payload` is a JSON object).
+4. the body's shape (400): UTF-8, and a JSON object (or a form whose `payload` is a JSON object);
+5. with `durable`, the inbox: an event the adapter keeps (a chat message) is written to the database
+   before Bolt acks it. A second delivery of a stored event gets 200 and goes no further; a failed
+   write gets 503, so Slack retries instead of hearing 200 for an event that could be lost.
 """
 
 from __future__ import annotations
@@ -81,6 +84,10 @@ class BadRequest(Exception):
         self.status = status
 
 
+class AlreadyStored(Exception):
+    """The event is in the inbox already (a retry or a replay): acknowledge it, process nothing."""
+
+
 class ReplayGuard:
     """Refuses a request that is unsigned, signed with another secret, too old, or seen before.
 
@@ -134,8 +141,9 @@ class ReplayGuard:
         return self.signed(raw, timestamp, signature) and await self.first_time(signature or "")
 
 
-def check_shape(text: str, content_type: str | None) -> None:
-    """Raise BadRequest(400) unless the body parses the way Bolt will parse it, into a JSON object."""
+def check_shape(text: str, content_type: str | None) -> dict:
+    """Raise BadRequest(400) unless the body parses the way Bolt will parse it, into a JSON object;
+    return that object."""
     if not text:
         raise BadRequest(400, "empty body")
     try:
@@ -151,6 +159,7 @@ def check_shape(text: str, content_type: str | None) -> None:
     problem = _missing_fields(body)
     if problem:
         raise BadRequest(400, problem)
+    return body
 
 
 def _is_id(value: object) -> bool:
@@ -187,11 +196,13 @@ def _missing_fields(body: dict) -> str | None:
 
 def web_app(bolt: AsyncApp, signing_secret: str, gate: IdleGate | None = None,
             path: str = EVENTS_PATH, *, claim: Callable[[str], Awaitable[bool]] | None = None,
-            max_body: int = MAX_BODY) -> web.Application:
+            max_body: int = MAX_BODY, durable: Callable[[dict], Awaitable[bool]] | None = None,
+            extra_routes: Callable[[web.Application], None] | None = None) -> web.Application:
     """An aiohttp application serving `bolt` at `path` (plus GET /health).
 
     `claim` shares replay protection between processes (see `ReplayGuard`); `max_body` caps a
-    request's size in bytes.
+    request's size in bytes; `durable(body)` writes an event to the inbox before the ack (False: seen
+    before, answer 200 and stop); `extra_routes` adds routes (the operations endpoints).
     """
     guard = ReplayGuard(signing_secret, claim=claim)
 
@@ -210,9 +221,16 @@ def web_app(bolt: AsyncApp, signing_secret: str, gate: IdleGate | None = None,
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequest(400, "body is not UTF-8") from None
-        check_shape(text, request.content_type)
+        body = check_shape(text, request.content_type)
         if not await guard.first_time(signature or ""):
             raise BadRequest(401, "replayed")
+        if durable is not None and body.get("type") == "event_callback":
+            try:
+                fresh = await durable(body)
+            except Exception as exc:  # the database is down: no 200 for an event we could lose
+                raise BadRequest(503, f"inbox write failed: {type(exc).__name__}") from None
+            if not fresh:
+                raise AlreadyStored()
         return AsyncBoltRequest(body=text, query=request.query_string, headers=headers)  # type: ignore[arg-type]
 
     async def events(request: web.Request) -> web.Response:
@@ -221,6 +239,9 @@ def web_app(bolt: AsyncApp, signing_secret: str, gate: IdleGate | None = None,
         try:
             try:
                 bolt_request = await read(request)
+            except AlreadyStored:
+                log.info("slack event already in the inbox; acknowledged again, not processed again")
+                return web.Response(status=200, text="")
             except BadRequest as refused:
                 log.info("slack request refused (%d): %s", refused.status, refused)
                 error = "invalid request" if refused.status == 401 else str(refused)
@@ -242,6 +263,8 @@ def web_app(bolt: AsyncApp, signing_secret: str, gate: IdleGate | None = None,
     app = web.Application(client_max_size=max_body)
     app.router.add_post(path, events)
     app.router.add_get("/health", health)
+    if extra_routes is not None:
+        extra_routes(app)
     return app
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -337,3 +338,40 @@ class ProcessedEvent(Base):
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboxEvent(Base):
+    """A platform event written durably before the platform hears 200 (the inbox), processed after.
+
+    `key` is the platform's event id: unique per platform, so a second delivery (a retry, a replay to
+    another process) finds the row and is not processed again. `processed_at` stays empty until the event
+    was handled; start-up (and a periodic sweep) replays rows left unprocessed by a crash.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "key"),
+        Index("ix_inbox_pending", "platform", "processed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    order_key: Mapped[int | None] = mapped_column(BigInteger)  # Slack ts in microseconds, Discord snowflake
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the platform's own event, as received
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpeechChunk(Base):
+    """One chat message of a speech with the platform's order key, so chunks delivered out of order are
+    put back in the order they were sent (`Speech.text` is rebuilt from them)."""
+
+    __tablename__ = "speech_chunks"
+    __table_args__ = (Index("ix_speech_chunks_speech", "speech_id", "order_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speech_id: Mapped[int] = mapped_column(ForeignKey("speeches.id", ondelete="CASCADE"))
+    order_key: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)

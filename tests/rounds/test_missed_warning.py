@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
-
 from bot.config import Settings
 from tests.fakes.clock import VirtualClock
 from tests.fakes.room import Room

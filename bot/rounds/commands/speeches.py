@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot import commands
+from bot import chat, commands
 from bot.chat import Kind, Outgoing, Place
 from bot.context import Context, UserError
 from bot.rounds import formats, lineup, live, states
@@ -102,6 +102,33 @@ def _not_your_turn(ctx: Context, round_id: int | None) -> str:
             f"{lineup.name_of(speaker)}.")
 
 
+def append_in_order(ctx: Context, round_row: m.Round, speech_row: m.Speech, text: str,
+                    order_key: int | None) -> live.Appended:
+    """Add a chat message to the speech in the platform's order (Slack `ts`, Discord snowflake), not the
+    order of arrival: a message sent before ones already stored is put back in its place."""
+    if order_key is None:
+        return live.append_speech(round_row, speech_row, text)
+    session = ctx.session
+    cleaned = chat.clean_user_text(text).strip()
+    if not cleaned:
+        return live.Appended(False, len(speech_row.text))
+    earlier = list(session.scalars(select(m.SpeechChunk.text).where(m.SpeechChunk.speech_id == speech_row.id)
+                                   .order_by(m.SpeechChunk.order_key, m.SpeechChunk.id)))
+    later = session.scalar(select(func.count()).select_from(m.SpeechChunk).where(
+        m.SpeechChunk.speech_id == speech_row.id, m.SpeechChunk.order_key > order_key)) or 0
+    session.add(m.SpeechChunk(speech_id=speech_row.id, order_key=order_key, text=cleaned))
+    # Rebuild only a speech made of chunks alone (a `/debate speech` in a shared phase is not one).
+    if not later or speech_row.truncated or speech_row.text != "\n".join(earlier):
+        return live.append_speech(round_row, speech_row, cleaned)
+    session.flush()
+    speech_row.text = ""
+    result = live.Appended(False, 0)
+    for chunk in session.scalars(select(m.SpeechChunk.text).where(m.SpeechChunk.speech_id == speech_row.id)
+                                 .order_by(m.SpeechChunk.order_key, m.SpeechChunk.id)):
+        result = live.append_speech(round_row, speech_row, chunk)
+    return result
+
+
 def on_message(ctx: Context) -> Outgoing | None:
     """A chat message: part of the speaker's speech during their turn and grace, else audience chat."""
     session, now = ctx.session, time_now(ctx)
@@ -113,7 +140,7 @@ def on_message(ctx: Context) -> Outgoing | None:
         round_row, speech_row, phase = found
         end = live.grace_end(round_row)
         if end is None or now <= end:
-            result = live.append_speech(round_row, speech_row, _label(ctx, phase, text))
+            result = append_in_order(ctx, round_row, speech_row, _label(ctx, phase, text), ctx.incoming.order_key)
             if result.truncated:
                 return Outgoing(text=f"Your speech reached {live.MAX_SPEECH_CHARS:,} characters; the rest was "
                                      "not recorded.", kind=Kind.INFO, ephemeral=True)
