@@ -4,11 +4,15 @@
   with the row id as its only argument. A job reloads the round and asks the state machine what
   happens next, so a late, duplicate or stale job does the right thing.
 - Exactly one process per platform runs a scheduler, with its own job table: it takes a lock (a
-  PostgreSQL advisory lock, or a file lock beside the SQLite file). Its timers post through that
-  platform's messenger, so a Discord process and a Slack process on one database each time their own
-  rounds. Other processes of the same platform only write deadline rows; the scheduler process arms any
-  row it has not seen yet every few seconds (and all pending rows at start, which also heals a crash
-  between a commit and arming its jobs).
+  PostgreSQL advisory lock on a dedicated connection, or a file lock beside the SQLite file). Its timers
+  post through that platform's messenger, so a Discord process and a Slack process on one database each
+  time their own rounds. Other processes of the same platform only write deadline rows, and stand by:
+  every `LOCK_CHECK_SECONDS` each one tries the lock, so one takes over within seconds of the holder's
+  death. The holder checks its lock connection as often; when it is lost (a database restart drops
+  advisory locks), it stops scheduling at once and competes again like any standby.
+- The scheduler arms every pending deadline row of its platform that it has not armed (or armed for
+  another time) every `SYNC_SECONDS`, and all of them when it takes over. There is no "armed up to id"
+  mark, which skipped rows that another process committed after a higher id.
 - Missed jobs run when the process comes back (`misfire_grace_time=None`, coalesced); the state
   round drops warnings that no longer apply, so there is no burst of stale messages.
 - The scheduler reads the time from the service's `Clock` port (`ClockScheduler`), so a test drives
@@ -39,7 +43,7 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.executors.base import MaxInstancesReachedError, run_coroutine_job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from bot.chat import Outgoing, Place, Server
@@ -55,7 +59,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_TABLE = "apscheduler_jobs"  # one table per platform: apscheduler_jobs_discord, ..._slack, ..._shell
-SYNC_SECONDS = 3.0  # how often the scheduler process arms deadline rows written by other processes
+SYNC_SECONDS = 2.0  # how often the scheduler process arms deadline rows written by other processes
+LOCK_CHECK_SECONDS = 1.0  # how often a standby tries the lock, and the holder checks its lock connection
 PENDING_HORIZON_SECONDS = 300  # debate seconds: a deadline this close keeps `pending_work()` true
 ADVISORY_LOCK_KEY = 4_447_001
 MAX_RETRIES = 5
@@ -173,7 +178,8 @@ class Runtime:
         self.scheduler: AsyncIOScheduler | None = None
         self._lock_file: Any = None
         self._lock_conn: Any = None
-        self._armed_upto = 0
+        self._armed: dict[int, datetime] = {}  # deadline id -> the due time its job was armed for
+        self._watcher: asyncio.Task[None] | None = None
         self._outbox: dict[int, deque[tuple[str, Outgoing]]] = defaultdict(deque)
         self._drainers: dict[int, asyncio.Task[None]] = {}
         self._keyed: dict[tuple[int, str], tuple[Place, str]] = {}  # (round, Outgoing.key) -> where it was posted
@@ -228,14 +234,79 @@ class Runtime:
             self._lock_conn.close()
             self._lock_conn = None
 
+    def is_leader(self) -> bool:
+        """Does this process run its platform's scheduler now (it holds the lock)?"""
+        return self.scheduler is not None
+
+    def lock_alive(self) -> bool:
+        """Is the lock still held? On PostgreSQL, the lock's connection must answer (a database restart, or
+        a killed backend, drops the advisory lock with it)."""
+        if self._lock_conn is None:
+            return self._lock_file is not None or self.scheduler is not None
+        try:
+            self._lock_conn.execute(text("SELECT 1"))
+            self._lock_conn.commit()
+        except Exception:  # noqa: BLE001 - any failure means the lock may be gone
+            return False
+        return True
+
+    async def check(self) -> bool:
+        """One turn of the watch loop: the holder verifies its lock (losing it stops scheduling at once);
+        a standby tries to take the lock and, on success, starts scheduling. Returns `is_leader()`.
+        The database calls run in a worker thread, so a database that hangs never blocks the event loop."""
+        if self.scheduler is not None:
+            if await asyncio.to_thread(self.lock_alive):
+                return True
+            log.error("the scheduler lock's connection was lost; scheduling stopped, competing again")
+            self._demote()
+        try:
+            got = await asyncio.to_thread(self.acquire_lock)
+        except Exception as exc:  # noqa: BLE001 - the database is down: try again next turn
+            log.warning("could not try the scheduler lock: %s", type(exc).__name__)
+            return False
+        if got:
+            log.info("took the scheduler lock; this process runs the round timers now")
+            self._lead()
+        return self.scheduler is not None
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(LOCK_CHECK_SECONDS)
+            try:
+                await self.check()
+            except Exception:
+                log.exception("scheduler lock check failed")
+
+    def _demote(self) -> None:
+        global _active
+        if self.scheduler is not None:
+            with contextlib.suppress(Exception):
+                self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        if _active is self:
+            _active = None
+        self._armed.clear()
+        if self._lock_conn is not None:
+            with contextlib.suppress(Exception):
+                self._lock_conn.invalidate()
+            with contextlib.suppress(Exception):
+                self._lock_conn.close()
+            self._lock_conn = None
+
     # -- scheduler ------------------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Start the scheduler if this process holds the platform's lock, and arm every pending deadline."""
+        """Start the scheduler if this process holds the platform's lock (arming every pending deadline);
+        otherwise stand by. Either way a watch loop keeps the lock honest (see `check`)."""
         if not self.service.run_scheduler:
             return
-        if not self.acquire_lock():
-            log.warning("another process runs the round scheduler; this one only records deadlines")
-            return
+        if self.acquire_lock():
+            self._lead()
+        else:
+            log.warning("another process runs the round scheduler; this one stands by to take over")
+        if not getattr(self.service.clock, "virtual", False):  # a virtual clock's test calls check() itself
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    def _lead(self) -> None:
         from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
@@ -276,6 +347,11 @@ class Runtime:
     async def stop(self) -> None:
         """Stop the scheduler and release the lock."""
         global _active
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -294,8 +370,6 @@ class Runtime:
             query = (select(m.Deadline.id, m.Deadline.due_at).join(m.Round, m.Round.id == m.Deadline.round_id)
                      .join(m.Server, m.Server.id == m.Round.server_id)
                      .where(m.Deadline.done_at.is_(None), m.Server.platform == self.service.platform))
-            if not full:
-                query = query.where(m.Deadline.id > self._armed_upto)
             pending = session.execute(query).all()
             existing = set(session.execute(text(f"SELECT id FROM {self.job_table}")).scalars()) if full else set()
             if full:
@@ -303,13 +377,19 @@ class Runtime:
                 stale = [j for j in existing if j.startswith("deadline:") and j not in pending_ids]
             else:
                 stale = []
-            top = session.scalar(select(func.max(m.Deadline.id))) or 0
         for job_id in stale:
             self._remove(job_id)
+        armed = 0
         for deadline_id, due in pending:
-            # at start every pending job is (re)written, which also renews jobs stored by an older release
-            self._add(deadline_id, due)
-        self._armed_upto = max(self._armed_upto, top)
+            # at start every pending job is (re)written, which also renews jobs stored by an older release;
+            # later only rows not armed yet (or armed for another time)
+            if full or self._armed.get(deadline_id) != due:
+                self._add(deadline_id, due)
+                armed += 1
+        keep = {deadline_id for deadline_id, _ in pending}
+        self._armed = {k: v for k, v in self._armed.items() if k in keep}
+        if armed and not full:
+            log.info("armed %d deadlines written by other processes", armed)
         if full and pending:
             log.info("armed %d pending deadlines", len(pending))
 
@@ -317,7 +397,7 @@ class Runtime:
         assert self.scheduler is not None
         self.scheduler.add_job("bot.rounds.scheduler:fire", "date", run_date=due, args=[deadline_id],
                                id=f"deadline:{deadline_id}", replace_existing=True)
-        self._armed_upto = max(self._armed_upto, deadline_id)
+        self._armed[deadline_id] = due
 
     def _remove(self, job_id: str) -> None:
         from apscheduler.jobstores.base import JobLookupError
@@ -382,6 +462,7 @@ class Runtime:
                 if message.key:
                     self._keyed[(round_id, message.key)] = (place, message_id)
             except Exception:
+                self.service.metrics.api_error("round post")
                 log.exception("could not post a round message", extra={"round": round_id})
 
     def busy(self) -> bool:
@@ -461,6 +542,7 @@ class Runtime:
                 bot, policy = None, "bot"
             timers.on_deadline(LiveRound(session, round_row, now, engine=engine, fx=fx, bot_user=bot,
                                          fill_policy=policy), deadline)
+            service.metrics.lag((now - deadline.due_at).total_seconds())
             if self.measure and (round_row.state, round_row.phase_index) != before:
                 self.phase_lateness.append((now - deadline.due_at).total_seconds())
             self.fired += 1
