@@ -98,6 +98,15 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 TimeScale = Annotated[float | None, typer.Option("--time-scale", min=0.001, help="run every timer N times faster")]
+Role = Annotated[str | None, typer.Option("--role", help="process role (default ROLE, or all): all, web (Slack HTTP "
+                                          "worker, no timers), gateway (Discord, no timers), scheduler (timers only)")]
+
+
+def _with_role(settings: Settings, role: str | None, allowed: tuple[str, ...]) -> Settings:
+    role = (role or settings.role).strip().lower()
+    if role not in allowed:
+        raise typer.BadParameter(f"--role must be one of {', '.join(allowed)} here", param_hint="--role")
+    return settings.model_copy(update={"role": role})
 
 
 @app.command()
@@ -203,11 +212,11 @@ def db_current() -> None:
 
 @run_app.command("discord")
 @friendly_errors
-def run_discord(time_scale: TimeScale = None) -> None:
-    """Run the Discord bot (needs DISCORD_TOKEN)."""
+def run_discord(time_scale: TimeScale = None, role: Role = None) -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN); sharded with DISCORD_SHARD_IDS / DISCORD_SHARD_COUNT."""
     from bot.config import require
 
-    settings = _settings(time_scale)
+    settings = _with_role(_settings(time_scale), role, ("all", "gateway"))
     require(settings, "discord_token")
     from adapters.discord.runner import run
 
@@ -218,11 +227,11 @@ def run_discord(time_scale: TimeScale = None) -> None:
 @friendly_errors
 def run_slack(socket_mode: Annotated[bool, typer.Option("--socket-mode", help="connect out over Socket Mode")] = False,
               port: Annotated[int | None, typer.Option(help="HTTP port (default SLACK_PORT)")] = None,
-              time_scale: TimeScale = None) -> None:
+              time_scale: TimeScale = None, role: Role = None) -> None:
     """Run the Slack app (needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; SLACK_APP_TOKEN for Socket Mode)."""
     from bot.config import require
 
-    settings = _settings(time_scale)
+    settings = _with_role(_settings(time_scale), role, ("all", "web", "scheduler"))
     require(settings, "slack_bot_token", "slack_signing_secret", *(["slack_app_token"] if socket_mode else []))
     from adapters.slack.runner import run
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from typing import Any
 
 import discord
 import yarl
+from discord.ext import commands as ext_commands
 
 from adapters.discord.client import DebateBot
 from bot.config import Settings
@@ -32,11 +35,38 @@ def _token(settings: Settings) -> str:
     return settings.discord_token.get_secret_value()
 
 
+class ShardedDebateBot(DebateBot, ext_commands.AutoShardedBot):
+    """The Discord bot as `AutoShardedBot`: this process runs the shards DISCORD_SHARD_IDS of
+    DISCORD_SHARD_COUNT (several gateway processes split the guilds; one of them wins the scheduler lock)."""
+
+
+def make_bot(settings: Settings, **options: Any) -> DebateBot:
+    """The bot for `run discord`: sharded when DISCORD_SHARD_COUNT or DISCORD_SHARD_IDS is set."""
+    if settings.discord_shard_count or settings.shard_ids:
+        return ShardedDebateBot(settings, shard_count=settings.discord_shard_count,
+                                shard_ids=settings.shard_ids, **options)
+    return DebateBot(settings, **options)
+
+
 def run(settings: Settings) -> None:
-    """Connect and serve until interrupted. Commands are not re-synced here: use `debate-bot discord sync`."""
+    """Connect and serve until interrupted, with /healthz, /readyz and /metrics on OPS_PORT. Commands are not
+    re-synced here: use `debate-bot discord sync`."""
     configure_endpoints(settings)
-    bot = DebateBot(settings, freeze_heap=True)
-    bot.run(_token(settings), log_handler=None)  # logging is configured by bot.logs
+    bot = make_bot(settings, freeze_heap=True)
+
+    async def main() -> None:
+        async with bot:
+            from adapters import ops
+
+            runner = await ops.serve(bot.service, "0.0.0.0", settings.ops_port) if settings.ops_port else None
+            try:
+                await bot.start(_token(settings))
+            finally:
+                if runner is not None:
+                    await runner.cleanup()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
 
 
 async def sync_commands(settings: Settings) -> list[str]:

@@ -40,7 +40,18 @@ async def serve(settings: Settings, *, socket_mode: bool = False, port: int = 30
                 await stop.wait()
             finally:
                 await handler.close_async()
-        else:
+        elif settings.role == "scheduler":  # the round timers only: no /slack/events, ops on OPS_PORT
+            from adapters import ops
+
+            runner = await ops.serve(adapter.service, host, settings.ops_port or port)
+            print(f"Slack scheduler running; /readyz on port {settings.ops_port or port}. Ctrl+C to stop.", flush=True)
+            try:
+                if ready:
+                    ready.set()
+                await stop.wait()
+            finally:
+                await runner.cleanup()
+        else:  # "all" or "web": /slack/events plus /healthz, /readyz and /metrics on the same port
             runner = await serve_http(adapter.web_app(), host, port)
             print(f"Slack app listening on http://{host}:{port}{EVENTS_PATH} . Ctrl+C to stop.", flush=True)
             try:

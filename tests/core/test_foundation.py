@@ -91,17 +91,20 @@ def test_secrets_never_reach_the_logs() -> None:
 
 
 def test_compose_file_agrees_with_the_settings_model() -> None:
+    """The production shape of issue 12: PostgreSQL, migrate, one scheduler, Discord, two Slack workers."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"postgres", "migrate", "discord", "slack"} <= set(services)
+    assert {"postgres", "migrate", "discord", "slack-scheduler", "slack-1", "slack-2"} <= set(services)
     known = {name.upper() for name in Settings.model_fields}
-    for name in ("migrate", "discord", "slack"):
+    for name in ("migrate", "discord", "slack-scheduler", "slack-1", "slack-2"):
         env = services[name].get("environment", {})
         assert "DATABASE_URL" in env
         unknown = set(env) - known
         assert not unknown, f"{name} sets variables the settings model does not read: {unknown}"
-    assert {"DISCORD_TOKEN"} <= set(services["discord"]["environment"])
-    assert {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"} <= set(services["slack"]["environment"])
+    assert {"DISCORD_TOKEN", "DISCORD_SHARD_COUNT", "DISCORD_SHARD_IDS"} <= set(services["discord"]["environment"])
+    for name in ("slack-scheduler", "slack-1", "slack-2"):
+        assert {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"} <= set(services[name]["environment"])
     assert services["discord"]["command"] == ["run", "discord"]
-    assert services["slack"]["command"] == ["run", "slack"]
+    assert services["slack-scheduler"]["command"] == ["run", "slack", "--role", "scheduler"]
+    assert services["slack-1"]["command"] == services["slack-2"]["command"] == ["run", "slack", "--role", "web"]
     assert services["migrate"]["command"] == ["db", "upgrade"]
