@@ -198,13 +198,13 @@ def _general_for(motion: str, side: str, n: int) -> list[tuple[str, str, float]]
 
 
 def _draft_motion(cand: MotionCandidate, cands: list[_Cand], vecs: np.ndarray, detector: ClaimDetector | None,
-                  *, general: bool = True, limit: int = CANDIDATES) -> _Drafted:
+                  *, general: bool = True) -> _Drafted:
     texts = [c.text for c in cands]  # what the sentence claims (a quote without its "said X", a reported view)
     p = detector.score(texts, cand.text, vecs) if detector is not None else _fallback_scores(texts, vecs, cand.text)
     order = [int(i) for i in np.argsort(-p) if p[i] > 0]
     # the detector ranks; how many the stance model reads grows with the article (its probabilities,
     # fitted on encyclopaedia text, are low on op-eds, so an absolute floor would drop their claims)
-    k = int(min(limit, max(MIN_CANDIDATES, round(len(cands) * CANDIDATE_SHARE))))
+    k = int(min(CANDIDATES, max(MIN_CANDIDATES, round(len(cands) * CANDIDATE_SHARE))))
     top = order[:k]
     pro, con = _sides(cand.text, [(cands[i], float(p[i])) for i in top])
     weak = "pro" if len(pro) < len(con) else "con"
@@ -245,9 +245,15 @@ def _links(claims: list[Claim], vec_of: dict[str, np.ndarray]) -> dict[str, list
                 if a.side != b.side and not b.reply_only:
                     pairs.append((float(vec_of[a.id] @ vec_of[b.id]), a.id, b.id))
         pairs.sort(reverse=True)
+        # each claim's nearest claims of the other side: a pair below the floor still counts when the two
+        # are each other's nearest (the same point, relative to the rest of a short article)
+        best: dict[str, list[str]] = {}
+        for _, a, b in pairs:
+            best.setdefault(a, []).append(b)
         for sim, a, b in pairs:
-            if sim < LINK_FLOOR:
-                break
+            mutual = sim > 0 and best[a][0] == b and a in best.get(b, [])[:2]
+            if sim < LINK_FLOOR and not mutual:
+                continue
             if len(links.get(a, [])) >= LINKS_PER_CLAIM or indeg.get(b, 0) >= MAX_IN_LINKS:
                 continue
             links.setdefault(a, []).append(b)
