@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.config import MissingSetting, Settings, get_settings
-from bot.engine.cli import engine_app, pack_app
+from bot.engine.cli import engine_app, pack_app, use_formats
 from bot.logs import configure, settings_secrets
 
 app = typer.Typer(help="Debate-practice bot: sparring partner, timekeeper and judge.", no_args_is_help=True,
@@ -25,6 +25,19 @@ app.add_typer(run_app, name="run")
 app.add_typer(discord_app, name="discord")
 app.add_typer(engine_app, name="engine")
 app.add_typer(pack_app, name="pack")
+
+
+def _format_scale(key: str, side: str) -> tuple[tuple[float, float], int | None]:
+    """A debate format's speaker scale and the seconds of `side`'s first speech (for `engine score`)."""
+    from bot.rounds.formats import resolve_format
+
+    f = resolve_format(key)
+    first = next((s for s in f.speeches if getattr(s, "side", None) == side), None)
+    scale = f.speaker_scale
+    return (float(scale[0]), float(scale[1])), (first.seconds if first else None)
+
+
+use_formats(_format_scale)
 
 # The guided demo: `# ...` lines are narration, `~turn` waits until it is your turn to speak, `~end` until the
 # round has finished; everything else is typed into the room.

@@ -1,9 +1,10 @@
-"""`debate-bot engine ...` and `debate-bot pack ...` (typer apps mounted by bot/cli.py)."""
+"""`debate-bot engine ...` and `debate-bot pack ...` (typer apps mounted by adapters/cli.py)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -158,20 +159,27 @@ def listen_cmd(
             typer.echo(f"  {c.score:.2f} {c.claim_id or ''} ← “{c.span}”")
 
 
+# How `engine score --format` reads a debate format: (format key, side) -> (speaker scale, seconds of that
+# side's first speech). The engine knows no round formats; the command line's composition root
+# (adapters/cli.py) plugs the bot's formats in with `use_formats`.
+FormatLookup = Callable[[str, str], tuple[tuple[float, float], int | None]]
+_FORMATS: list[FormatLookup] = []
+
+
+def use_formats(lookup: FormatLookup) -> None:
+    """Let `engine score --format` read the bot's debate formats."""
+    _FORMATS[:] = [lookup]
+
+
 def _scale_and_seconds(fmt: str | None, side: str) -> tuple[tuple[float, float], int | None]:
     if not fmt:
         return (0, 100), None
-    try:
-        from bot.rounds.formats import resolve_format
-
-        f = resolve_format(fmt)
-        first = next((s for s in f.speeches if getattr(s, "side", None) == side), None)
-        return tuple(f.speaker_scale), (first.seconds if first else None)
-    except ImportError:
-        pass
-    except Exception as exc:  # FormatError and friends
-        if fmt.lower() not in _SCALES:
-            _fail(str(exc))
+    for lookup in _FORMATS:
+        try:
+            return lookup(fmt, side)
+        except Exception as exc:  # FormatError and friends
+            if fmt.lower() not in _SCALES:
+                _fail(str(exc))
     if fmt.lower() in _SCALES:
         return _SCALES[fmt.lower()], None
     _fail(f"unknown format {fmt!r}")

@@ -87,3 +87,17 @@ def test_rebut_and_speech_json_quote_the_opponent(engine):
     d = json.loads(r.output)
     assert d["answers"] and all(a["opponent_quote"] in arg for a in d["answers"])
     assert all({"opponent_quote", "claim_id", "rebuttal", "evidence"} <= set(a) for a in d["answers"])
+
+
+def test_score_reads_the_bots_formats_through_the_composition_root(engine):
+    from typer.testing import CliRunner as Runner
+
+    from adapters.cli import app
+
+    speech = "First, relations are in a much better place than 18 months ago, because the talks continue."
+    r = Runner().invoke(app, ["engine", "score", "--side", "pro", "--motion", "diplomacy", "--format", "wsdc",
+                              "--json"], input=speech)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["scale"] == [60, 80]
+    r = Runner().invoke(app, ["engine", "score", "--side", "pro", "--format", "no-such-format"], input=speech)
+    assert r.exit_code == 2
