@@ -6,7 +6,8 @@ Then, through the real Slack app (Bolt on aiohttp, against the fake Slack Web AP
 bursts of signed message events, each written to the inbox before its 200. The budget it has to fit:
 Slack wants the 200 within 3 s.
 
-    .venv/bin/python benchmarks/inbox_ack.py [--n 1000] [--postgres postgresql://postgres@127.0.0.1:5432/test]
+    .venv/bin/python benchmarks/inbox_ack.py [--n 1000] [--bursts 5] [--concurrency 100] [--baseline]
+        [--postgres postgresql://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def run(url: str, n: int) -> dict[str, float]:
             "8 threads max": parallel[-1]}
 
 
-async def acks(url: str, bursts: int, concurrency: int) -> dict[str, float]:
+async def acks(url: str, bursts: int, concurrency: int, inbox_on: bool = True) -> dict[str, float]:
     """Ack latency of signed message events through the Slack app (each one an inbox insert before the 200)."""
     import asyncio
 
@@ -75,6 +76,11 @@ async def acks(url: str, bursts: int, concurrency: int) -> dict[str, float]:
                             slack_bot_token=SecretStr("xoxb-bench"), slack_signing_secret=SecretStr(secret),
                             slack_api_base=fake.api_base)
         adapter = SlackAdapter(settings)
+        if not inbox_on:  # the baseline: the same app acking without the inbox write
+            async def no_inbox(_: dict) -> bool:
+                return True
+
+            adapter.store_event = no_inbox  # type: ignore[method-assign]
         await adapter.start()
         runner = await serve(adapter.web_app(), "127.0.0.1", 0)
         host, port = runner.addresses[0][:2]
@@ -112,6 +118,7 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--bursts", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--baseline", action="store_true", help="also measure the acks without the inbox")
     args = parser.parse_args()
     import asyncio
 
@@ -129,6 +136,10 @@ def main() -> None:
             http = asyncio.run(acks(url, args.bursts, args.concurrency))
             print(f"{backend:8} ack of message events in bursts of {args.concurrency}:",
                   "  ".join(f"{k} {v:.1f}" for k, v in http.items()), "(ms)", flush=True)
+            if args.baseline:
+                http = asyncio.run(acks(url, args.bursts, args.concurrency, inbox_on=False))
+                print(f"{backend:8} the same without the inbox:",
+                      "  ".join(f"{k} {v:.1f}" for k, v in http.items()), "(ms)", flush=True)
         if "postgres" in targets:
             db.drop_postgres_database(args.postgres, name)
 
