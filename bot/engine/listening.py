@@ -174,6 +174,15 @@ def _candidate_mentions(index: ArticleIndex, pieces: Sequence[str], candidates: 
                     features=tuple(float(x) for x in feats[j])) for j in range(len(candidates))]
 
 
+_NEGATION = re.compile(r"\b(?:not|no|never|nothing|none|nobody|wrong|false|myth|hardly|cannot)\b|n't\b", re.I)
+_CONTRAST = re.compile(r"\b(?:but|however|yet|although|though|instead|rather|whereas)\b", re.I)
+
+
+def _contests(point: str, claim: str) -> bool:
+    """True when a point pushes back on a claim it resembles: a contrast, or a negation the claim lacks."""
+    return bool(_CONTRAST.search(point)) or len(_NEGATION.findall(point)) > len(_NEGATION.findall(claim))
+
+
 def _side_on(index: ArticleIndex, claim: Claim, motion_id: str) -> str | None:
     """The side of `motion_id` that a claim (perhaps of a neighbouring motion) argues."""
     if claim.motion == motion_id:
@@ -268,10 +277,12 @@ def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: s
                 kind = "own"
             claim_id, match = claim.id, calibrate(float(raw[i][best_j]))
             if label is None and motion is not None:
-                # a claim's side is known: the point argues it (own) or argues against it (attack)
+                # a claim's side is known: the point argues it (own), or argues against it (an attack that
+                # reports it or contests it); an attack that only restates it concedes it
                 claim_side = _side_on(index, claim, motion.id)
                 if claim_side is not None:
-                    label = claim_side if kind == "own" else other_side(claim_side)
+                    contests = kind == "attack" and (reported or _contests(piece, claim.text))
+                    label = claim_side if kind == "own" or not contests else other_side(claim_side)
         substance = min(1.0, content / 8)
         weight = float(max(topic.score, 0.5 if claim_on else 0.0) * (0.5 + 0.5 * max(match, 0.3)) * (0.4 + 0.6 * substance))
         points.append(Point(piece, s, e, kind, claim_id, label, weight, match, topic.score))

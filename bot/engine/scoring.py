@@ -247,8 +247,12 @@ def score_speech(index: ArticleIndex, text: str, motion: Motion, side: str, oppo
 
     # which side the points argue: the stance model's probability for the speaker's side (the same,
     # cached call listening made); an attack on the other side's claim may read as that claim's stance
-    probs = predict_stance(motion.text, [p.span for p in on]) if on else []
-    p_side = {id(p): (st.pro if side == "pro" else 1.0 - st.pro) for p, st in zip(on, probs, strict=True)}
+    # a point heard as a pack claim has that claim's side (listening); the stance model reads the rest
+    heard = {id(p): (0.85 if p.stance == side else 0.15) for p in on if p.claim_id and p.stance}
+    rest = [p for p in on if id(p) not in heard]
+    probs = predict_stance(motion.text, [p.span for p in rest]) if rest else []
+    p_side = {id(p): (st.pro if side == "pro" else 1.0 - st.pro) for p, st in zip(rest, probs, strict=True)}
+    p_side.update(heard)
 
     def for_side(p) -> float:
         ps = p_side.get(id(p), 0.5)

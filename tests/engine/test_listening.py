@@ -194,3 +194,18 @@ def test_prep_brief(engine):
     assert b.motion.text in text
     for p in b.own:
         assert engine.index.in_article(p.quote) and f"paragraph {p.paragraph}" in text
+
+
+def test_restating_the_other_sides_claim_concedes_it_and_contesting_it_attacks(engine):
+    conceded = engine.listen("Two summits have produced nothing new, Hanoi only rehashed old offers.",
+                             "diplomacy", "pro").on_topic()[0]
+    contested = engine.listen("They say the summits produced nothing new, but the moratorium on tests is new.",
+                              "diplomacy", "pro").on_topic()[0]
+    assert conceded.kind == "attack" and conceded.stance == "con"
+    assert contested.kind == "attack" and contested.stance == "pro"
+    # the judge hears the same: arguing the other side's case is less relevant for your side
+    own_case = engine.score("Diplomacy has produced a moratorium on nuclear and missile tests, which matters "
+                            "because it lowers the risk of war.", "diplomacy", "pro")
+    their_case = engine.score("Two summits have produced nothing new, Hanoi only rehashed old offers, and the "
+                              "summit was a humiliation.", "diplomacy", "pro")
+    assert own_case.criteria["relevance"].score > their_case.criteria["relevance"].score
