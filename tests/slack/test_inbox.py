@@ -95,3 +95,29 @@ async def test_a_failed_inbox_write_is_not_acknowledged(slack: SlackHarness) -> 
     assert status == 503, body  # Slack retries a non-200; nothing was acknowledged that could be lost
     await slack.idle()
     assert first_speech(slack) == ""
+
+
+async def test_a_database_failure_while_handling_leaves_the_event_for_the_sweep(slack: SlackHarness) -> None:
+    """No "Something went wrong" for an acknowledged chunk the database failed on: it is replayed later."""
+    from sqlalchemy.exc import OperationalError
+
+    thread_ts = await practice_thread(slack)
+    service = slack.adapter.service
+    real_run = service._run
+
+    async def database_restarting(*_: Any, **__: Any) -> Any:
+        raise OperationalError("UPDATE speeches", {}, ConnectionError("server closed the connection"))
+
+    service._run = database_restarting  # type: ignore[method-assign]
+    start = len(slack.fake.calls)
+    text = "Sanctions alone never moved Pyongyang an inch."
+    assert (await slack.event(sc.message_event(text, thread_ts=thread_ts), event_id="EvDBDOWN"))[0] == 200
+    await slack.idle()
+    assert not any("Something went wrong" in c.blocks_text() or "unreachable" in c.blocks_text()
+                   for c in slack.fake.calls[start:])
+    assert inbox_rows(slack) == [("EvDBDOWN", False)] and first_speech(slack) == ""
+
+    service._run = real_run  # type: ignore[method-assign]
+    assert await slack.adapter.replay_inbox() == 1  # what the sweep does every few seconds
+    await slack.idle()
+    assert first_speech(slack) == text and inbox_rows(slack) == [("EvDBDOWN", True)]
