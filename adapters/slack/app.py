@@ -61,6 +61,8 @@ REPLAY_PLATFORM = "slack-sig"  # processed_events rows that record request signa
 REPLAY_KEEP_SECONDS = 15 * 60  # older signature rows are pruned; Slack refuses timestamps over 5 minutes old
 INBOX_SWEEP_SECONDS = 5.0  # how often each process replays inbox events left unprocessed
 INBOX_STALE_SECONDS = 10.0  # an unprocessed event this old is taken to be lost by its process
+INBOX_PRUNE_EVERY = 720  # sweeps between prunes of processed inbox rows (an hour)
+INBOX_KEEP_SECONDS = 86_400.0  # processed inbox rows are kept a day (Slack retries for minutes)
 REPLAY_CLAIM_TIMEOUT = 1.0  # seconds the ack may wait for the shared replay check
 # A payload that lacks what a listener reads (a field, a number): one log line, no traceback.
 _MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError)
@@ -254,9 +256,16 @@ class SlackAdapter:
         return len(pending)
 
     async def _sweep(self) -> None:
+        turns = 0
         while True:
             await asyncio.sleep(INBOX_SWEEP_SECONDS)
             await self.replay_inbox(older_than=INBOX_STALE_SECONDS)
+            turns += 1
+            if turns % INBOX_PRUNE_EVERY == 0:  # processed rows only guard against replays; a day is plenty
+                try:
+                    await asyncio.to_thread(self.service.inbox.prune, keep_seconds=INBOX_KEEP_SECONDS)
+                except Exception as exc:
+                    log.warning("inbox prune skipped: %s", type(exc).__name__)
 
     async def claim_signature(self, signature: str) -> bool:
         """Record a request's signature in the database: False when any process saw it before.
