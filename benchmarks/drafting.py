@@ -84,6 +84,7 @@ def articles_eval(given: bool = False) -> None:
 
 
 def main() -> None:
+    """Run from the command line (see the module docstring)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=0, help="only the first N articles per motion (0: all)")
     ap.add_argument("--json", type=Path, default=None)

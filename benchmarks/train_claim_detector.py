@@ -109,6 +109,7 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def main() -> None:
+    """Run from the command line (see the module docstring)."""
     from bot.engine.claims import fit_detector
 
     t0 = time.time()

@@ -56,7 +56,7 @@ class MotionCandidate:
     origin: str
 
 
-_SMALL = frozenset(["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "but", "with", "at", "by", "from", "as", "is", "are", "be", "should", "must", "would", "will", "can", "why", "how", "what", "this", "that"])
+_SMALL = frozenset(["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "but", "with", "at", "by", "from", "as", "is", "are", "be", "should", "must", "would", "will", "can", "why", "how", "what", "this", "that", "every", "several", "few", "most", "many", "no", "none", "both", "either", "neither", "another", "such"])
 
 
 def _keeps_capital(word: str, names: frozenset[str], lower: frozenset[str], *, strict: bool = False) -> bool:
