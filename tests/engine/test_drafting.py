@@ -323,3 +323,23 @@ async def test_article_load_shows_the_drafted_motions_and_lets_the_admin_edit_th
         assert "four-day working week" in shown and shown.count("This house") == 1
     finally:
         await svc.stop()
+
+
+def test_pack_build_with_given_motions_and_with_proposals(tmp_path) -> None:
+    from bot.engine.cli import pack_app
+
+    art = ARTICLES / "plastic-bag-levy.txt"
+    out = tmp_path / "given.yaml"
+    wanted = ["This house would ban plastic bags", "This house would double the plastic bag levy"]
+    r = CliRunner().invoke(pack_app, ["build", str(art), "-o", str(out), "--motion", wanted[0], "--motion", wanted[1]])
+    assert r.exit_code == 0, r.output
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert [m["text"] for m in data["motions"]] == wanted and data["draft"] is True
+    assert "pro /" in r.output and "one-sided motions" in r.output
+    out2 = tmp_path / "proposed.yaml"
+    r = CliRunner().invoke(pack_app, ["build", str(art), "-o", str(out2), "--motions", "1"])
+    assert r.exit_code == 0, r.output
+    motions = yaml.safe_load(out2.read_text(encoding="utf-8"))["motions"]
+    assert len(motions) == 1 and motion_problem(motions[0]["text"]) is None
+    r = CliRunner().invoke(pack_app, ["validate", str(out2), "--article", str(art)])
+    assert r.exit_code == 0, r.output
