@@ -25,7 +25,9 @@ def lock_holder(conn) -> str | None:  # type: ignore[no-untyped-def]
     """The application name (PGAPPNAME, one per bot process) of the backend holding the scheduler lock."""
     return conn.execute(text(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = :k"),
+        "WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = :k "
+        # advisory locks are per database, and other tests' bot processes hold the same key in theirs
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
         {"k": LOCK_KEY}).scalar()
 
 
