@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from bot.storage import db, inbox
 from bot.storage import models as m
 
@@ -35,19 +33,14 @@ def test_put_is_once_per_event_and_pending_is_in_platform_order(database_url: st
         engine.dispose()
 
 
-def test_one_insert_fits_the_slack_ack_budget(database_url: str) -> None:
-    """One durable insert takes milliseconds, against Slack's 3-second ack deadline."""
+def test_each_put_is_one_durable_row(database_url: str) -> None:
+    """Every put is stored at once, one row each (its speed is measured in benchmarks/inbox_ack.py, not here)."""
     engine = db.make_engine(database_url)
     box = inbox.Inbox(engine, "slack")
     try:
         box.put("warm", {})
-        times = []
         for i in range(50):
-            start = time.perf_counter()
             box.put(f"Ev{i}", {"event": {"type": "message", "text": "x" * 500}}, order_key=i)
-            times.append(time.perf_counter() - start)
-        times.sort()
-        assert times[int(len(times) * 0.99) - 1] < 0.5, times[-5:]
         with db.transaction(db.session_factory(engine)) as session:
             assert session.query(m.InboxEvent).count() == 51
     finally:
