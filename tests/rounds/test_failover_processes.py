@@ -58,7 +58,9 @@ def test_three_processes_a_killed_holder_and_every_round_starts_once(settings, t
                 holder = lock_holder(conn)
                 if holder is not None and holder in {names[id(p)] for p in survivors}:
                     break
-                assert time.monotonic() - t0 < 5, "a standby takes over within 5 s"
+                # the design target is 5 s (standbys retry every second; measured 0.06-0.38 s, see
+                # benchmarks/RESULTS.md); the test allows a busy machine far more, so it never races the clock
+                assert time.monotonic() - t0 < 60, "no standby took over"
                 time.sleep(0.05)
                 conn.rollback()
         takeover = time.monotonic() - t0
