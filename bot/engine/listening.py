@@ -6,10 +6,10 @@ Each point (a sentence, or a clause of a long sentence) gets one kind:
 - `new`: it is about the debate, but no prepared claim covers it;
 - `off_topic`: filler, or not about the debate.
 
-The gate decides "about the debate" (gate.py); the claim index finds the nearest prepared claim;
-the stance model says which side a point argues. The speaker's side, when known (it always is in a
-round), decides between own and attack; without it, the side is inferred from the stance of the
-speech's on-topic points. One function, `listen`, serves rebuttals, the judge, speeches and results.
+The gate decides "about the debate" (gate.py); the claim index finds the nearest prepared claim, whose
+side gives the point's stance. The speaker's side, when known (it always is in a round), decides between
+own and attack; without it, the side is inferred from the claims the speech makes, and only then from
+the stance model. One function, `listen`, serves rebuttals, the judge, speeches and results.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Point:
     end: int
     kind: str  # own | attack | new | off_topic
     claim_id: str | None
-    stance: str | None = None  # pro|con toward the motion (None when off topic)
+    stance: str | None = None  # pro|con toward the motion, from the claim heard (None when no claim covers it)
     weight: float = 0.0  # how much it matters, 0..1 (on-topic-ness x match x substance)
     match: float = 0.0  # calibrated score of the claim matched, 0..1
     topic: float = 0.0  # the gate's probability that the point is about the debate
@@ -224,8 +224,9 @@ def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: s
         return {i: (st.label, st.confidence) for i, st in zip(ids, predict_stance(st_motion, [pieces[i] for i in ids]),
                                                                  strict=True)}
 
-    # the stance model reads the points no prepared claim covers (a claim's side is known already)
-    stance_of = stances([i for i in on if not len(raw[i]) or float(raw[i].max()) < MATCH_FLOOR])
+    # a point's stance comes from the claim it makes; the stance model (slow, and weak on unseen motions)
+    # is asked only when the speaker's side must be inferred; the judge asks it about the rest
+    stance_of: dict[int, tuple[str, float]] = {}
 
     # the speaker's side: given; else the side of the claims the speech clearly makes; else its stance
     if side is None and motion is not None:
