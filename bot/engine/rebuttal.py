@@ -121,6 +121,8 @@ def _sentence_answer(index: ArticleIndex, point: Point, motion: Motion, bot_side
     motion_claims = index.pack.claims_for(motion.id)
     for s, st, j in zip(sents, stances, order, strict=True):
         ev = Evidence(quote=s.text, start=s.start, end=s.end, paragraph=s.paragraph)
+        if _echoes(index, point, ev):
+            continue  # the point restates this very sentence: quoting it back is no answer
         # a sentence that is evidence for a claim of the pack has that claim's side, whatever the model says
         sides = {c.side for c in motion_claims if any(spans_overlap(ev, e) for e in c.evidence)}
         if sides:
@@ -168,9 +170,11 @@ def _claim_answer(index: ArticleIndex, point: Point, motion: Motion, bot_side: s
     if matched is None:
         return None
     if point.kind == "attack":
-        # they attacked our claim: it stands on its evidence
-        # (unless the point only restates that evidence: standing on it would agree with the speaker)
-        ev = [e for e in matched.evidence if not _echoes(index, point, e)]
+        # they attacked our claim ("They say X, but…"): it stands on its evidence. A point that only
+        # restates our claim concedes it (listening gives it our side's stance): standing on it would
+        # agree with the speaker, so only evidence the point does not restate may be used
+        conceded = point.stance == bot_side
+        ev = [e for e in matched.evidence if not (conceded and _echoes(index, point, e))]
         if matched.id not in exclude and ev:
             return Rebuttal(motion=motion, matched_claim=matched, claim=matched, text=matched.text,
                             evidence=ev, score=point.match, side=bot_side,
