@@ -33,33 +33,24 @@ async def serve(settings: Settings, *, socket_mode: bool = False, port: int = 30
             app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
             handler = AsyncSocketModeHandler(adapter.app, app_token, web_client=adapter.client)
             await handler.connect_async()
+            close = handler.close_async
             print("Slack app connected over Socket Mode. Ctrl+C to stop.", flush=True)
-            try:
-                if ready:
-                    ready.set()
-                await stop.wait()
-            finally:
-                await handler.close_async()
         elif settings.role == "scheduler":  # the round timers only: no /slack/events, ops on OPS_PORT
             from adapters import ops
 
             runner = await ops.serve(adapter.service, host, settings.ops_port or port)
+            close = runner.cleanup
             print(f"Slack scheduler running; /readyz on port {settings.ops_port or port}. Ctrl+C to stop.", flush=True)
-            try:
-                if ready:
-                    ready.set()
-                await stop.wait()
-            finally:
-                await runner.cleanup()
         else:  # "all" or "web": /slack/events plus /healthz, /readyz and /metrics on the same port
             runner = await serve_http(adapter.web_app(), host, port)
+            close = runner.cleanup
             print(f"Slack app listening on http://{host}:{port}{EVENTS_PATH} . Ctrl+C to stop.", flush=True)
-            try:
-                if ready:
-                    ready.set()
-                await stop.wait()
-            finally:
-                await runner.cleanup()
+        try:
+            if ready:
+                ready.set()
+            await stop.wait()
+        finally:
+            await close()
     finally:
         await adapter.stop()
 

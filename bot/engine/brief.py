@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .index import ArticleIndex, other_side
-from .pack import Claim, Evidence, Motion
+from .index import ArticleIndex, key_quote, other_side
+from .pack import Claim, Motion
 
 
 @dataclass(frozen=True)
@@ -50,26 +50,13 @@ class Brief:
         return "\n".join(lines)
 
 
-def _quote(claim: Claim) -> Evidence | None:
-    if not claim.evidence:
-        return None  # a general-purpose claim (source: general)
-    usable = [e for e in claim.evidence if 5 <= len(e.quote.split()) <= 45]
-    return usable[0] if usable else min(claim.evidence, key=lambda e: len(e.quote.split()))
-
-
-def _strength(index: ArticleIndex, claim: Claim) -> float:
-    """How strong a claim is to argue: its evidence, and how many of the other side's claims it answers."""
-    answers = sum(claim.id in index.pack.links.get(c.id, []) for c in index.pack.claims_for(claim.motion))
-    return len(claim.evidence) + 0.5 * answers + (claim.confidence or 0.0)
-
-
 def make_brief(index: ArticleIndex, motion: Motion, side: str) -> Brief:
     """The brief for `side` of `motion`: three strongest own points and two likeliest opposing ones."""
     def points(claims: list[Claim], n: int) -> list[BriefPoint]:
-        ranked = sorted(enumerate(claims), key=lambda ic: (-_strength(index, ic[1]), ic[0]))
+        ranked = sorted(enumerate(claims), key=lambda ic: (-index.strength(ic[1]), ic[0]))
         out = []
         for _, c in ranked[:n]:
-            ev = _quote(c)
+            ev = key_quote(c)
             out.append(BriefPoint(c.id, c.text, ev.quote if ev else "", ev.paragraph if ev else None))
         return out
 

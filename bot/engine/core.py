@@ -91,10 +91,8 @@ class Engine:
         return best if best_score >= 0.3 else None
 
     def infer_motion(self, argument: str) -> Motion:
-        scores = self.claim_index.scores(argument)
-        if len(scores) and scores.max() >= MATCH_FLOOR:
-            return self.pack.motion(self.claims[int(scores.argmax())].motion)
-        return self.pack.motions[0]
+        """The motion an argument is about (see ArticleIndex.infer_motion)."""
+        return self.index.infer_motion(argument)
 
     def _resolve_motion(self, motion: str | None) -> Motion | None:
         """A pack motion for an id, words of a motion, or a custom motion's text; None if nothing fits.

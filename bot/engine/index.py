@@ -137,6 +137,24 @@ class ArticleIndex:
             return None
         return side if not flips[claim.motion] else other_side(side)
 
+    def side_on(self, claim: Claim, motion_id: str) -> str | None:
+        """The side of `motion_id` that a claim (perhaps of a neighbouring motion) argues."""
+        return self.implied_side(claim.side, motion_id, claim)
+
+    def strength(self, claim: Claim) -> float:
+        """How strong a claim is to argue: its evidence, and how many of the other side's claims it answers."""
+        answers = sum(claim.id in self.pack.links.get(c.id, []) for c in self.pack.claims_for(claim.motion))
+        return len(claim.evidence) + 0.5 * answers + (claim.confidence or 0.0)
+
+    def infer_motion(self, text: str) -> Motion:
+        """The motion whose claims the text is closest to (the first motion if none is close)."""
+        scores = self.claim_index.scores(text)
+        if len(scores) and scores.max() >= MATCH_FLOOR:
+            m = self.pack.motion(self.claims[int(scores.argmax())].motion)
+            if m is not None:
+                return m
+        return self.pack.motions[0]
+
     def content_tokens(self, text: str) -> list[str]:
         """Stemmed content words of a text."""
         return tokenize(text)
@@ -170,6 +188,15 @@ def quoted_speaker(article: Article, evidence: Evidence, holder: str | None) -> 
             and not names.search(para.text[:40]):
         return holder  # a block quotation: "Trump tweeted:" / "Jackson Diehl writes:"
     return None
+
+
+def key_quote(claim: Claim) -> Evidence | None:
+    """The quote to read out for a claim: the pack's first of 5–45 words, else its shortest (None for a
+    general-purpose claim, which has nothing from the article)."""
+    if not claim.evidence:
+        return None
+    usable = [e for e in claim.evidence if 5 <= len(e.quote.split()) <= 45]
+    return usable[0] if usable else min(claim.evidence, key=lambda e: len(e.quote.split()))
 
 
 def other_side(side: str) -> str:

@@ -27,7 +27,6 @@ from .article import split_sentences
 from .gate import topicality
 from .index import MATCH_FLOOR, ArticleIndex, calibrate, other_side
 from .matcher import HybridIndex, encode_query, tokenize
-from .pack import Claim
 from .stance import predict_stance
 
 # a long sentence is heard as its clauses (each can be a point of its own)
@@ -183,16 +182,6 @@ def _contests(point: str, claim: str) -> bool:
     return bool(_CONTRAST.search(point)) or len(_NEGATION.findall(point)) > len(_NEGATION.findall(claim))
 
 
-def _side_on(index: ArticleIndex, claim: Claim, motion_id: str) -> str | None:
-    """The side of `motion_id` that a claim (perhaps of a neighbouring motion) argues."""
-    if claim.motion == motion_id:
-        return claim.side
-    flips = index.alignment.get(motion_id, {})
-    if claim.motion not in flips:
-        return None
-    return claim.side if not flips[claim.motion] else ("con" if claim.side == "pro" else "pro")
-
-
 def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: str | None = None,
            candidates: Sequence[str] | None = None) -> Hearing:
     """The points a speech makes, each with its span and kind, and which candidate claims it makes."""
@@ -234,7 +223,7 @@ def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: s
         for r in raw:
             j = int(r.argmax()) if len(r) else -1
             if j >= 0 and r[j] >= MATCH_FLOOR:
-                implied = _side_on(index, claims[j], motion.id)
+                implied = index.side_on(claims[j], motion.id)
                 if implied:
                     votes[implied] += calibrate(float(r[j]))
         if votes["pro"] == votes["con"]:
@@ -261,7 +250,7 @@ def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: s
             # speaker's own side when it is nearly as close as the best
             want = other_side(side) if reported else side
             lift = _REPORTED_MARGIN if reported else _OWN_SIDE_LIFT
-            pick = [j for j, c in enumerate(claims) if allowed[j] and _side_on(index, c, motion.id) == want]
+            pick = [j for j, c in enumerate(claims) if allowed[j] and index.side_on(c, motion.id) == want]
             if pick:
                 j2 = max(pick, key=lambda j: raw[i][j])
                 if raw[i][j2] >= MATCH_FLOOR - (lift if reported else 0.0) and raw[i][j2] + lift >= best_raw:
@@ -280,7 +269,7 @@ def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: s
             if label is None and motion is not None:
                 # a claim's side is known: the point argues it (own), or argues against it (an attack that
                 # reports it or contests it); an attack that only restates it concedes it
-                claim_side = _side_on(index, claim, motion.id)
+                claim_side = index.side_on(claim, motion.id)
                 if claim_side is not None:
                     contests = kind == "attack" and (reported or _contests(piece, claim.text))
                     label = claim_side if kind == "own" or not contests else other_side(claim_side)

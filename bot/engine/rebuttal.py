@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .article import Sentence
 from .gate import topicality
 from .index import MATCH_FLOOR, ArticleIndex, calibrate, other_side, spans_overlap
 from .listening import Hearing, Point, listen
@@ -116,12 +117,13 @@ def _sentence_answer(index: ArticleIndex, point: Point, motion: Motion, bot_side
     order = [j for j in order if f"s{index.body[j].index}" not in exclude]
     if not order:
         return None
+    restated = _restated(index, point.span, scores)
     sents = [index.body[j] for j in order]
     stances = predict_stance(motion.text, [s.text for s in sents])
     motion_claims = index.pack.claims_for(motion.id)
     for s, st, j in zip(sents, stances, order, strict=True):
         ev = Evidence(quote=s.text, start=s.start, end=s.end, paragraph=s.paragraph)
-        if _echoes(index, point, ev):
+        if _echoes(restated, ev):
             continue  # the point restates this very sentence: quoting it back is no answer
         # a sentence that is evidence for a claim of the pack has that claim's side, whatever the model says
         sides = {c.side for c in motion_claims if any(spans_overlap(ev, e) for e in c.evidence)}
@@ -143,17 +145,18 @@ def _sentence_answer(index: ArticleIndex, point: Point, motion: Motion, bot_side
     return None
 
 
-def _echoes(index: ArticleIndex, point: Point, ev: Evidence) -> bool:
-    """True when the point restates this article sentence (answering with it would echo the speaker)."""
-    return float(index.sentence_index.scores(point.span).max(initial=0.0)) >= ECHO and \
-        _best_sentence_overlap(index, point.span, ev)
-
-
-def _best_sentence_overlap(index: ArticleIndex, text: str, ev: Evidence) -> bool:
-    scores = index.sentence_index.scores(text)
+def _restated(index: ArticleIndex, text: str, scores: np.ndarray | None = None) -> Sentence | None:
+    """The article sentence a point restates (answering with it would echo the speaker), if any."""
+    if not index.body:
+        return None
+    scores = index.sentence_index.scores(text) if scores is None else scores
     j = int(np.argmax(scores))
-    s = index.body[j]
-    return s.start < (ev.end or 0) and (ev.start or 0) < s.end
+    return index.body[j] if scores[j] >= ECHO else None
+
+
+def _echoes(restated: Sentence | None, ev: Evidence) -> bool:
+    """True when `ev` covers the sentence the point restates."""
+    return restated is not None and restated.start < (ev.end or 0) and (ev.start or 0) < restated.end
 
 
 def _nearest_side(index: ArticleIndex, text: str, motion: Motion) -> str | None:
@@ -173,14 +176,15 @@ def _claim_answer(index: ArticleIndex, point: Point, motion: Motion, bot_side: s
         # they attacked our claim ("They say X, but…"): it stands on its evidence. A point that only
         # restates our claim concedes it (listening gives it our side's stance): standing on it would
         # agree with the speaker, so only evidence the point does not restate may be used
-        conceded = point.stance == bot_side
-        ev = [e for e in matched.evidence if not (conceded and _echoes(index, point, e))]
+        restated = _restated(index, point.span) if point.stance == bot_side else None  # only a concession echoes
+        ev = [e for e in matched.evidence if not _echoes(restated, e)]
         if matched.id not in exclude and ev:
             return Rebuttal(motion=motion, matched_claim=matched, claim=matched, text=matched.text,
                             evidence=ev, score=point.match, side=bot_side,
                             opponent_quote=point.span, point_kind=point.kind)
         return None
     # they made their own point: a counter of the other side of that claim's motion
+    restated = _restated(index, point.span)
     scores = index.claim_index.scores(point.span)
     rank = {c.id: float(s) for c, s in zip(index.claims, scores, strict=True)}
     linked = [a for a in index.pack.answers(matched.id) if a.side != matched.side]
@@ -196,7 +200,7 @@ def _claim_answer(index: ArticleIndex, point: Point, motion: Motion, bot_side: s
                             score=point.match, side=bot_side, opponent_quote=point.span, source="general",
                             point_kind=point.kind)
         ev = [e for e in counter.evidence if not any(spans_overlap(e, u) for u in matched.evidence)
-              and not _echoes(index, point, e)]
+              and not _echoes(restated, e)]
         if ev:
             return Rebuttal(motion=motion, matched_claim=matched, claim=counter, text=counter.text, evidence=ev,
                             score=point.match, side=bot_side, opponent_quote=point.span, point_kind=point.kind)
@@ -212,6 +216,7 @@ def _near_claim_answer(index: ArticleIndex, point: Point, motion: Motion, bot_si
     if point.kind != "new" or not index.claims:
         return None
     scores = index.claim_index.scores(point.span)
+    restated = _restated(index, point.span)
     near = [(float(s), c) for c, s in zip(index.claims, scores, strict=True)
             if c.motion == motion.id and s >= MATCH_FLOOR - NEAR_MARGIN]
     near.sort(key=lambda x: -x[0])
@@ -223,7 +228,7 @@ def _near_claim_answer(index: ArticleIndex, point: Point, motion: Motion, bot_si
             if r is not None:
                 return r
         elif c.id not in exclude and not c.reply_only:
-            ev = [e for e in c.evidence if not _echoes(index, point, e)]
+            ev = [e for e in c.evidence if not _echoes(restated, e)]
             if not ev:
                 continue
             return Rebuttal(motion=motion, matched_claim=None, claim=c, text=c.text, evidence=ev,
@@ -252,7 +257,7 @@ def rebut(index: ArticleIndex, argument: str, motion: Motion | None, side: str |
     if gate.reason == "not_english":
         return Decline(NOT_ENGLISH)
     if motion is None:
-        motion = _infer_motion(index, argument)
+        motion = index.infer_motion(argument)
     hearing = hearing or listen(index, argument, motion.id, side)
     points = hearing.on_topic()
     if not points:
@@ -271,13 +276,3 @@ def _side_of_claims(index: ArticleIndex, points: list[Point]) -> str | None:
         if c is not None:
             return c.side
     return None
-
-
-def _infer_motion(index: ArticleIndex, argument: str) -> Motion:
-    """The motion whose claims the argument is closest to (the first motion if none is close)."""
-    scores = index.claim_index.scores(argument)
-    if len(scores) and scores.max() >= MATCH_FLOOR:
-        m = index.pack.motion(index.claims[int(scores.argmax())].motion)
-        if m is not None:
-            return m
-    return index.pack.motions[0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 
-from .index import ArticleIndex, lc_first, other_side
+from .index import ArticleIndex, key_quote, lc_first, other_side
 from .listening import Hearing, Point, listen
 from .pack import Claim, Evidence, Motion
 from .rebuttal import answer_point
@@ -48,16 +48,6 @@ def _words(text: str) -> int:
 
 def _stance(side: str) -> str:
     return "support" if side == "pro" else "oppose"
-
-
-def _best_evidence(claim: Claim) -> Evidence | None:
-    # the pack lists the key quote first; skip it only if it is too short or too long to read out
-    if not claim.evidence:
-        return None  # a general-purpose claim (source: general): nothing from the article to quote
-    usable = [e for e in claim.evidence if 5 <= _words(e.quote) <= 45]
-    if usable:
-        return usable[0]
-    return min(claim.evidence, key=lambda e: _words(e.quote))
 
 
 def _same(a: str, b: str) -> bool:
@@ -137,7 +127,7 @@ class _Builder:
 
 
 def _claim_sentence(b: _Builder, lead: str, claim: Claim, *, quote: bool = True) -> tuple[str, Evidence | None]:
-    ev = _best_evidence(claim)
+    ev = key_quote(claim)
     if ev is None:
         return f"{lead}, {b.lc(claim.text).rstrip('.')}. {b.cite(None, claim.holder)}", None
     if _same(claim.text, ev.quote):
@@ -146,11 +136,6 @@ def _claim_sentence(b: _Builder, lead: str, claim: Claim, *, quote: bool = True)
     if quote:
         return f"{body} {b.cite(ev, claim.holder)}", ev
     return body, None
-
-
-def _strength(b: _Builder, claim: Claim) -> float:
-    answers = sum(claim.id in b.index.pack.links.get(c.id, []) for c in b.index.pack.claims_for(claim.motion))
-    return len(claim.evidence) + 0.5 * answers + (claim.confidence or 0.0)
 
 
 def _answer_text(b: _Builder, lead: str, r: Rebuttal, *, who: str = "my opponent") -> str:
@@ -220,7 +205,7 @@ def _opening(b: _Builder, motion: Motion, side: str, hearing: Hearing | None, se
                 if a in own and all(a.id != x.id for x, _ in answering):
                     answering.append((a, p))
                     break
-    rest = sorted((c for c in points_of_own if all(c.id != x.id for x, _ in answering)), key=lambda c: -_strength(b, c))
+    rest = sorted((c for c in points_of_own if all(c.id != x.id for x, _ in answering)), key=lambda c: -b.index.strength(c))
     order: list[tuple[Claim, Point | None]] = [*answering, *((c, None) for c in rest)]
     i = 0
     for c, p in order:
@@ -258,12 +243,12 @@ def _rebuttal(b: _Builder, motion: Motion, side: str, hearing: Hearing | None, *
     # nothing said to answer: take on the other side's strongest claims, attributed to them, not to the opponent
     opp = other_side(side)
     n = 0
-    for c in sorted(b.index.pack.claims_for(motion.id, opp), key=lambda c: -_strength(b, c)):
+    for c in sorted(b.index.pack.claims_for(motion.id, opp), key=lambda c: -b.index.strength(c)):
         counter = next((a for a in b.index.pack.answers(c.id) if a.side == side and a.id not in b.taken
                         and b.consistent(a)), None)
         if counter is None:
             continue
-        ev = _best_evidence(counter)
+        ev = key_quote(counter)
         text = (f"{_ordinal(n)}, the other side may claim that {b.lc(c.text).rstrip('.')}. "
                 f"But {b.lc(counter.text).rstrip('.')}. {b.cite(ev, counter.holder)}")
         if not (b.fits(text, reserve=12) or n == 0):
@@ -283,10 +268,10 @@ def _closing(b: _Builder, motion: Motion, side: str, hearing: Hearing | None, us
     stood = [c for c in ours if c.id not in attacked]
     contested = [c for c in ours if c.id in attacked]
     if not ours:
-        stood = [c for c in sorted(b.index.pack.claims_for(motion.id, side), key=lambda c: -_strength(b, c))
+        stood = [c for c in sorted(b.index.pack.claims_for(motion.id, side), key=lambda c: -b.index.strength(c))
                  if b.consistent(c) and not c.reply_only][:2]
     for n, c in enumerate(stood[:2]):
-        ev = _best_evidence(c)
+        ev = key_quote(c)
         lead = ("Our point stood unanswered", "Nor did they answer this")[n] if ours else \
             ("Our case rests on this", "And on this")[n]
         text = f"{lead}: {b.lc(c.text).rstrip('.')}. {b.cite(ev, c.holder)}"
@@ -294,7 +279,7 @@ def _closing(b: _Builder, motion: Motion, side: str, hearing: Hearing | None, us
             break
         b.add(text, c, ev)
     for c in contested[:1]:
-        ev = _best_evidence(c)
+        ev = key_quote(c)
         text = f"They challenged our point that {b.lc(c.text).rstrip('.')}, but it stands. {b.cite(ev, c.holder)}"
         if b.fits(text, reserve=25):
             b.add(text, c, ev)
@@ -326,7 +311,7 @@ def compose(index: ArticleIndex, motion: Motion, side: str, kind: str, seconds: 
             # room left: add fresh constructive material
             fresh = [c for c in index.pack.claims_for(motion.id, side) if c.id not in b.taken and not c.reply_only]
             j = 0
-            for c in sorted(fresh, key=lambda c: -_strength(b, c)):
+            for c in sorted(fresh, key=lambda c: -b.index.strength(c)):
                 if not b.consistent(c):
                     continue
                 text, ev = _claim_sentence(b, ("Beyond that", "What is more", "And")[min(j, 2)], c)
