@@ -33,6 +33,12 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine, create_engine, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -54,6 +60,7 @@ DEFAULT_API_BASE = "https://slack.com/api/"
 ADMIN_CACHE_SECONDS = 300.0
 RECENT_EVENTS = 10_000  # event ids remembered in memory to drop Slack's retries
 WORK_SLOTS = 2  # handler work running at once; the rest queue behind the idle gate
+API_RETRIES = 3  # retries of one Web API call (429, 500/503, a dropped connection), all causes together
 _MENTION_AT_START = re.compile(r"^\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*")
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _USER_EDITED_SUBTYPES = {"message_changed", "message_deleted"}
@@ -96,6 +103,24 @@ def ts_order_key(ts: Any) -> int | None:
 def api_base(settings: Settings) -> str:
     base = settings.slack_api_base or DEFAULT_API_BASE
     return base if base.endswith("/") else base + "/"
+
+
+def retry_handlers(max_retries: int = API_RETRIES) -> list[AsyncRetryHandler]:
+    """slack_sdk's own retry handlers, as Slack asks: a 429 waits its `Retry-After` seconds (plus up to 1 s of
+    jitter), a 500 or 503 and a dropped connection back off exponentially (0.5 s, 1 s, 2 s, plus jitter).
+
+    The handlers share one attempt count per call, so a call is sent at most `max_retries` + 1 times; then
+    the client raises `SlackApiError` (or the connection error) as before. Bolt's per-request clients copy
+    these handlers from the app's client.
+    """
+    return [AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
+            AsyncServerErrorRetryHandler(max_retry_count=max_retries),
+            AsyncConnectionErrorRetryHandler(max_retry_count=max_retries)]
+
+
+def web_client(token: str, base_url: str) -> AsyncWebClient:
+    """The Web API client every Slack call of the bot goes through, with `retry_handlers()`."""
+    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=retry_handlers())
 
 
 def slack_text_to_plain(text: str, *, mentions_as_ids: bool = False) -> str:
@@ -163,7 +188,7 @@ class SlackAdapter:
         self.settings = settings
         self.signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret \
             else ""
-        self.client = client or AsyncWebClient(token=token, base_url=api_base(settings))
+        self.client = client or web_client(token, api_base(settings))
         self.messenger = SlackMessenger(self.client, update_interval=update_interval)
         # a web worker (role "web") only writes deadline rows; the scheduler role (or "all") runs the timers
         self.service = DebateService(settings, self.messenger, platform="slack", clock=clock,
