@@ -10,7 +10,12 @@ from bot.chat import Outgoing, Place, Server
 
 @runtime_checkable
 class Messenger(Protocol):
-    """Sends messages outside a command's reply: timers, announcements, results."""
+    """Sends messages outside a command's reply: timers, announcements, results.
+
+    A messenger may also have `describe_error(exc) -> str | None`: one line for an error by which the platform
+    refused a call after its client's own retries, None for any other error. The round outbox then logs that
+    one line instead of a traceback.
+    """
 
     async def send(self, server: Server, place: Place, message: Outgoing) -> str:
         """Post a message and return the platform's id for it."""

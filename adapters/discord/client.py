@@ -9,12 +9,14 @@ interaction tokens expire after 15 minutes.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands as ext_commands
@@ -61,6 +63,20 @@ class DiscordMessenger:
         rendered = render(message, bot_id=self._bot_id())
         sent = await self._channel(server, place).send(**rendered.kwargs())
         return str(sent.id)
+
+    @staticmethod
+    def describe_error(exc: BaseException) -> str | None:
+        """One line for a call Discord refused after discord.py's own retries (its HTTP client waits out a
+        429's `retry_after` and retries 500/502/504 up to five tries); None for anything else (a bug keeps
+        its traceback)."""
+        if isinstance(exc, discord.HTTPException):
+            text = " ".join(str(exc.text or "").split()) or "no message"
+            return f"Discord answered HTTP {exc.status} (code {exc.code}): {text}"
+        if isinstance(exc, discord.RateLimited):
+            return f"Discord asked to wait {exc.retry_after:.1f} s, longer than the bot waits"
+        if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError):
+            return f"no answer from Discord: {type(exc).__name__}: {exc}"
+        return None
 
     async def edit(self, server: Server, place: Place, message_id: str, message: Outgoing) -> None:
         rendered = render(message, bot_id=self._bot_id())

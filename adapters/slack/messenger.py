@@ -12,6 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -45,6 +46,20 @@ class SlackMessenger:
         if message.image:
             await self.upload(place, message.image)
         return ts
+
+    @staticmethod
+    def describe_error(exc: BaseException) -> str | None:
+        """One line for a call Slack refused after the client's retries (`SlackApiError`, a lost connection);
+        None for anything else (a bug keeps its traceback)."""
+        if isinstance(exc, SlackApiError):
+            # usually a SlackResponse; an aiohttp response when Slack's body was not JSON
+            status = getattr(exc.response, "status_code", None) or getattr(exc.response, "status", "?")
+            data = getattr(exc.response, "data", None)
+            error = data.get("error") if isinstance(data, dict) else None
+            return f"Slack answered HTTP {status}: {error or 'no error code'}"
+        if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError):
+            return f"no answer from Slack: {type(exc).__name__}: {exc}"
+        return None
 
     async def upload(self, place: Place, image: Image, comment: str | None = None) -> None:
         """Attach an image with the current upload API (files.getUploadURLExternal + complete)."""

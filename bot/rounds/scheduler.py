@@ -461,9 +461,14 @@ class Runtime:
                 message_id = await self.service.messenger.send(server, place, message)
                 if message.key:
                     self._keyed[(round_id, message.key)] = (place, message_id)
-            except Exception:
+            except Exception as exc:
                 self.service.metrics.api_error("round post")
-                log.exception("could not post a round message", extra={"round": round_id})
+                describe = getattr(self.service.messenger, "describe_error", None)
+                refusal = describe(exc) if describe is not None else None
+                if refusal is not None:  # the platform refused it after its client's own retries: one line
+                    log.error("could not post a round message, dropped: %s", refusal, extra={"round": round_id})
+                else:
+                    log.exception("could not post a round message", extra={"round": round_id})
 
     def busy(self) -> bool:
         """True while a timer job runs or a round's outbox still holds messages."""
