@@ -9,6 +9,11 @@ and open threads. Tests, benchmarks and people drive it:
     rec = await fake.slash("help", user="alice"); await rec.wait_response()
     python -m tests.fakes.discord_fake --port 8090    # by hand; then type commands at the prompt
 
+Platform errors: ``fake.fail_next(times=1, status=429)`` makes the next create-message call(s) answer as
+Discord does when it rate limits (429, JSON ``retry_after`` and ``global``, ``Retry-After`` and
+``X-RateLimit-*`` headers) or fails (500, 503, ...); another endpoint by ``method`` and ``path`` (a regex on
+the path after ``/api/v10``). Refused calls are listed in ``fake.refused``; they never create anything.
+
 Facts learned from discord.py 2.7: JSON must be served as exactly `application/json`; members need
 `flags`; a plain Client never asks `/gateway/bot`; callbacks with `with_response` return the
 interaction and its resource; plain text frames work (no zlib).
@@ -21,11 +26,13 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -50,6 +57,38 @@ _EVERYONE_PING = re.compile(r"@(everyone|here)")
 def _json(data: Any, status: int = 200) -> web.Response:
     # exactly application/json, no charset: discord.py reads anything else as text
     return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+
+
+CREATE_MESSAGE = r"/channels/\d+/messages"  # POST: what `Messageable.send` calls
+
+
+@dataclass
+class Fault:
+    """The next `times` calls of `method` `path` whose JSON body contains `contains` are refused with `status`."""
+
+    method: str
+    path: re.Pattern[str]
+    times: int
+    status: int
+    retry_after: float
+    contains: str = ""
+
+    def response(self) -> web.Response:
+        if self.status != 429:
+            return _json({"message": f"{self.status}: {HTTPStatus(self.status).phrase}", "code": 0}, self.status)
+        body = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False}
+        headers = {
+            "Content-Type": "application/json",
+            "Retry-After": str(max(1, math.ceil(self.retry_after))),
+            "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + self.retry_after:.3f}",
+            "X-RateLimit-Reset-After": f"{self.retry_after:.3f}",
+            "X-RateLimit-Bucket": "fakebucket0000", "X-RateLimit-Scope": "user",
+            # Discord's answers pass through Google's front end; discord.py reads a 429 without `Via` as a
+            # Cloudflare ban and raises at once instead of waiting `retry_after`
+            "Via": "1.1 google",
+        }
+        return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
 
 
 def _now_iso() -> str:
@@ -134,6 +173,8 @@ class FakeDiscord:
         self.sessions: list[GatewaySession] = []
         self.requests: list[tuple[str, str]] = []
         self.unhandled: list[tuple[str, str]] = []
+        self.faults: list[Fault] = []
+        self.refused: list[dict[str, Any]] = []  # answered 429/5xx by `fail_next`: method, path, status, body, user_agent
         self.ready = asyncio.Event()
         self.on_response: Callable[[InteractionRecord], None] | None = None
         self.record_requests = True
@@ -381,6 +422,22 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", {**message, "member": member})
         return message
 
+    # -- platform errors ---------------------------------------------------------------------------
+    def fail_next(self, times: int = 1, *, status: int = 429, retry_after: float = 1.0, contains: str = "",
+                  method: str = "POST", path: str = CREATE_MESSAGE) -> None:
+        """Refuse the next `times` calls of `method` `path` (only those whose JSON body contains `contains`)
+        with HTTP `status`: 429 with `retry_after` seconds, or a 5xx."""
+        assert status == 429 or status >= 500, "a platform error: 429 or 5xx"
+        self.faults.append(Fault(method, re.compile(path), times, status, retry_after, contains))
+
+    def _fault(self, method: str, path: str, payload: Any) -> Fault | None:
+        text = json.dumps(payload, ensure_ascii=False)
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == method and fault.path.fullmatch(path) and fault.contains in text:
+                fault.times -= 1
+                return fault
+        return None
+
     # -- queries for tests -------------------------------------------------------------------------
     def channel_messages(self, channel_id: str) -> list[dict[str, Any]]:
         return [m for m in self.messages.values() if m["channel_id"] == channel_id and not m.get("deleted")]
@@ -422,6 +479,11 @@ class FakeDiscord:
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
         try:
             payload, files = await self._body(request)
+            if (fault := self._fault(method, path, payload)) is not None:
+                self.refused.append({"method": method, "path": path, "status": fault.status, "body": payload,
+                                     "user_agent": request.headers.get("User-Agent", "")})
+                self._touch()
+                return fault.response()
             result = await self._route(method, parts, payload, files, request)
         except KeyError as exc:
             return _json({"message": f"Unknown object {exc}", "code": 10003}, 404)

@@ -8,6 +8,10 @@
 - ``GET /socket``: a Socket Mode WebSocket; sends ``hello`` then whatever `push_envelope` queues.
 - ``GET /_calls``: everything recorded so far, as JSON (handy by hand).
 
+Platform errors: ``fake.fail_next("chat.postMessage", times=1, status=429)`` makes the next call(s) of a
+method answer HTTP 429 with ``Retry-After`` and ``{"ok": false, "error": "ratelimited"}`` as Slack does, or a
+500/503. A refused call goes to ``fake.refused``, never to ``fake.calls`` (what Slack accepted).
+
 By hand: ``python -m tests.fakes.slack_fake --port 8091`` prints each call as it arrives.
 """
 
@@ -39,11 +43,33 @@ class Call:
     params: dict[str, Any]
     path: str = ""
     token: str = ""
+    status: int = 200  # the HTTP status the fake answered (429 or 5xx for a refused call)
 
     def blocks_text(self) -> str:
         """All text in the call's blocks and `text`, for assertions."""
         return json.dumps({k: v for k, v in self.params.items() if k in ("text", "blocks", "view")},
                           ensure_ascii=False)
+
+
+SERVER_ERRORS = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable", 504: "request_timeout"}
+
+
+@dataclass
+class Fault:
+    """The next `times` calls of `method` whose text contains `contains` are refused with HTTP `status`."""
+
+    method: str
+    times: int
+    status: int
+    retry_after: int
+    contains: str = ""
+
+    def response(self) -> web.Response:
+        if self.status == 429:  # https://api.slack.com/apis/rate-limits: Retry-After in whole seconds
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(self.retry_after)})
+        return web.json_response({"ok": False, "error": SERVER_ERRORS.get(self.status, "fatal_error")},
+                                 status=self.status)
 
 
 @dataclass
@@ -54,6 +80,8 @@ class SlackFake:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # users.info answers by id
     errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error to answer with
     calls: list[Call] = field(default_factory=list)
+    refused: list[Call] = field(default_factory=list)  # calls answered 429 or 5xx by `fail_next`
+    faults: list[Fault] = field(default_factory=list)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -113,6 +141,20 @@ class SlackFake:
         await self.wait_for(lambda calls: any(match(c) for c in calls[start:]), timeout)
         return next(c for c in self.calls[start:] if match(c))
 
+    def fail_next(self, method: str, times: int = 1, *, status: int = 429, retry_after: int = 1,
+                  contains: str = "") -> None:
+        """Refuse the next `times` calls of `method` (only those whose text contains `contains`) with HTTP
+        `status`: 429 (with `Retry-After: retry_after`, in whole seconds as Slack sends it) or a 5xx."""
+        assert status == 429 or status >= 500, "a platform error: 429 or 5xx"
+        self.faults.append(Fault(method, times, status, retry_after, contains))
+
+    def _fault(self, call: Call) -> Fault | None:
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == call.method and fault.contains in call.blocks_text():
+                fault.times -= 1
+                return fault
+        return None
+
     def push_envelope(self, envelope: dict[str, Any]) -> None:
         assert self._envelopes is not None
         self._envelopes.put_nowait(envelope)
@@ -146,7 +188,14 @@ class SlackFake:
         method = request.match_info["method"]
         params = await self._params(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or str(params.get("token", ""))
-        self._record(Call(method, params, request.path, token))
+        call = Call(method, params, request.path, token)
+        if (fault := self._fault(call)) is not None:
+            call.status = fault.status
+            self.refused.append(call)
+            if self.verbose:
+                print(f"[fake slack] {method}: refused with HTTP {fault.status}", flush=True)
+            return fault.response()
+        self._record(call)
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
         return web.json_response(self._answer(method, params))
