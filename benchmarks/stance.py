@@ -2,6 +2,9 @@
 
     python benchmarks/stance.py [--folds benchmarks/stance_folds.json] [--no-shipped]
 
+The stance is the model's "does the text speak well of the motion's target", flipped when the motion
+leans against its target (bot/engine/motion_frame.py parses both from the motion's words).
+
 1. Leave-motions-out over the 25 IBM claim_stance train motions: 5 folds of 5 motions, each fold's
    model trained (benchmarks/train_stance_model.py --holdout-fold K) without those motions' claims
    (ArgKP and GPR-KB-55 data stay in every fold). The fold models need torch, so they are trained
@@ -62,6 +65,17 @@ def folds_report(path: Path) -> None:
     print("\nper motion (formal accuracy):")
     for m in sorted(by_motion, key=lambda m: acc(by_motion[m])):
         print(f"  {acc(by_motion[m]):.3f}  n={len(by_motion[m]):>3}  {m}")
+
+
+def frames_report() -> None:
+    """The parsed motion polarity (bot/engine/motion_frame.py) against IBM's annotated topicSentiment."""
+    from bot.engine.motion_frame import motion_frame
+
+    with (DATA / "ibm" / "claim_stance" / "claims_train.csv").open(encoding="utf-8") as f:
+        gold = {r["topicText"]: int(r["topicSentiment"]) for r in csv.DictReader(f)}
+    agree = sum(motion_frame(m).polarity == g for m, g in gold.items())
+    print(f"\nmotion polarity parsed by rules vs IBM's annotation: {agree}/{len(gold)} train motions "
+          f"(the rules were written with these motions in view: a development figure)")
 
 
 def shipped_report() -> None:
@@ -125,6 +139,7 @@ def main() -> None:
         folds_report(a.folds)
     else:
         print(f"no fold predictions at {a.folds}; see benchmarks/train_stance_model.py")
+    frames_report()
     if not a.no_shipped:
         shipped_report()
 

@@ -59,6 +59,13 @@ _COPULA = (r"(?:is|are|was|were|has\s+been|have\s+been|should\s+be|must\s+be|oug
 _ADVERBS = r"(?:(?:not|never|now|sometimes|often|always|more|largely|mostly|too|very|deeply|inherently|" \
            r"ultimately|generally|morally|clearly|ever|usually|actually)\s+)*"
 _PREDICATE = re.compile(rf"\s+(?:{_COPULA}\s+(?P<adverbs>{_ADVERBS})|(?=(?:does|do|has|have|failed)\b))(?:(?P<against>{_PRED_AGAINST})|(?P<for>{_PRED_FOR}))\b", re.I)
+# "X should continue", "X must end": a modal and a verb that keeps or ends the target
+_MODAL_PREDICATE = re.compile(
+    r"\s+(?:should|must|ought\s+to|will|would|can|shall|need\s+to)\s+(?P<neg>(?:not|never|no\s+longer)\s+)?"
+    r"(?:(?P<for>continue|go\s+on|carry\s+on|stay|remain|persist|survive|succeed|prevail|be\s+kept|be\s+maintained|"
+    r"be\s+expanded|be\s+extended|be\s+renewed)|(?P<against>end|stop|cease|fail|be\s+dropped|be\s+ended|be\s+stopped))\b",
+    re.I,
+)
 _LEAD_AGAINST = re.compile(rf"^(?:(?:{_AGAINST})\b\s*)", re.I)
 # Words after which a new verb phrase starts, so a cue there still governs the target.
 _VERB_SLOT = re.compile(r"^(?:(?:to|in|by|should|would|must|will|can|shall|be|being)\s+)+", re.I)
@@ -113,6 +120,11 @@ def motion_frame(motion: str) -> MotionFrame:
     """The motion's target and polarity: which thing it is about, and whether it is for or against it."""
     text = " ".join(str(motion).split()).rstrip(".!?")
     body = _strip_frame(text) or text
+    modal = _MODAL_PREDICATE.search(body)
+    if modal and _clean(body[: modal.start()]) and not _clean(body[modal.end():]):
+        polarity = (-1 if modal.group("against") else 1) * (-1 if modal.group("neg") else 1)
+        head_target, head_pol = _lead_cues(body[: modal.start()].strip())
+        return MotionFrame(_clean(head_target) or text, polarity * head_pol)
     m = _PREDICATE.search(body)
     if m and _clean(body[: m.start()]):
         head, rest = body[: m.start()], body[m.end():]

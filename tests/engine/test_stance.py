@@ -40,6 +40,17 @@ def test_clear_examples_on_an_unseen_motion():
     assert mean_pro - mean_con > 0.3
 
 
+def test_a_negated_motion_flips_every_stance():
+    # the model reads the motion's target; the motion's polarity comes from its words (motion_frame)
+    texts = PRO + CON
+    plain = predict_stance("This house would ban homework", texts)
+    negated = predict_stance("This house would not ban homework", texts)
+    assert [s.label for s in negated] == ["con" if s.label == "pro" else "pro" for s in plain]
+    assert [s.pro for s in negated] == pytest.approx([1.0 - s.pro for s in plain], abs=1e-6)
+    against = predict_stance("This house believes that homework does more harm than good", texts)
+    assert [s.label for s in against] == [s.label for s in plain]
+
+
 def test_confidence_and_probability_agree():
     for s in predict_stance(MOTION, PRO + CON + ["ok", "The weather was nice on Tuesday."]):
         assert isinstance(s, Stance) and s.label in ("pro", "con")
