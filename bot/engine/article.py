@@ -6,6 +6,7 @@ the whole file; the title is paragraph 0. Sentences carry character offsets into
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -86,10 +87,16 @@ def _segmenter():
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) of `text`, whitespace trimmed."""
+    """Sentence spans (start, end) of `text`, whitespace trimmed (cached: a speech is read by the judge,
+    the listener and the clash in turn, and pysbd costs a few milliseconds a call)."""
+    return list(_split_sentences(text))
+
+
+@functools.lru_cache(maxsize=2048)
+def _split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     if not text.strip():
-        return spans
+        return ()
     cursor = 0
     for seg in _segmenter().segment(text):
         s = seg.sent
@@ -105,7 +112,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if end > start:
             spans.append((start, end))
         cursor = max(cursor, pos + len(s))
-    return _merge_fragments(text, spans)
+    return tuple(_merge_fragments(text, spans))
 
 
 _CLOSERS = set("”’\"')]»")

@@ -43,7 +43,7 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.executors.base import MaxInstancesReachedError, run_coroutine_job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from bot.chat import Outgoing, Place, Server
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-JOB_TABLE = "apscheduler_jobs"  # one table per platform: apscheduler_jobs_discord, ..._slack, ..._shell
 SYNC_SECONDS = 2.0  # how often the scheduler process arms deadline rows written by other processes
 LOCK_CHECK_SECONDS = 1.0  # how often a standby tries the lock, and the holder checks its lock connection
 PENDING_HORIZON_SECONDS = 300  # debate seconds: a deadline this close keeps `pending_work()` true
@@ -190,10 +189,8 @@ class Runtime:
         self.measure = False
         self._retries: dict[int, int] = {}
         self.platform = re.sub(r"[^a-z0-9_]", "_", service.platform.lower())[:24] or "bot"
-        self.job_table = f"{JOB_TABLE}_{self.platform}"
         self.lock_key = ADVISORY_LOCK_KEY * 1000 + zlib.crc32(self.platform.encode()) % 1000
         self._async_commit = make_url(service.db_url).get_backend_name() == "postgresql"
-        self._jobs_engine: Engine | None = None
 
     # -- lock: exactly one scheduler --------------------------------------------------------------------
     def acquire_lock(self) -> bool:
@@ -308,15 +305,14 @@ class Runtime:
 
     def _lead(self) -> None:
         from apscheduler.jobstores.memory import MemoryJobStore
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
         self.executor = TrackedExecutor()
         self.scheduler = ClockScheduler(
             self.service.clock,
-            # deadline jobs persist; the periodic sync is this process's own housekeeping, kept in memory so
-            # it doesn't write to the database every few seconds
-            jobstores={"default": SQLAlchemyJobStore(engine=self.jobs_engine(), tablename=self.job_table),
-                       "local": MemoryJobStore()},
+            # Jobs live in memory: the `deadlines` table is the durable record of every timer, and the
+            # process that takes the lead arms every pending row from it (reconcile(full=True)), so a job
+            # store in the database only repeated that record at several statements per timer.
+            jobstores={"default": MemoryJobStore(), "local": MemoryJobStore()},
             executors={"default": self.executor},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
             timezone=UTC,
@@ -332,18 +328,6 @@ class Runtime:
                                    id="deadlines:sync", jobstore="local", replace_existing=True, coalesce=True,
                                    misfire_grace_time=None)
 
-    def jobs_engine(self) -> Engine:
-        """The job store's engine. On PostgreSQL its commits don't wait for the disk (synchronous_commit off):
-        the `deadlines` table is the record, and start-up re-arms any job a database crash lost, so
-        waiting for an fsync per job added or run only made timers late."""
-        if not self._async_commit:
-            return self.service.engine_db
-        if self._jobs_engine is None:
-            url = self.service.engine_db.url.render_as_string(hide_password=False)
-            self._jobs_engine = create_engine(url, pool_pre_ping=True, connect_args={
-                "connect_timeout": 5, "options": "-c synchronous_commit=off"})
-        return self._jobs_engine
-
     async def stop(self) -> None:
         """Stop the scheduler and release the lock."""
         global _active
@@ -357,9 +341,6 @@ class Runtime:
             self.scheduler = None
         if _active is self:
             _active = None
-        if self._jobs_engine is not None:
-            self._jobs_engine.dispose()
-            self._jobs_engine = None
         self.release_lock()
 
     def reconcile(self, *, full: bool = False) -> None:
@@ -371,12 +352,9 @@ class Runtime:
                      .join(m.Server, m.Server.id == m.Round.server_id)
                      .where(m.Deadline.done_at.is_(None), m.Server.platform == self.service.platform))
             pending = session.execute(query).all()
-            existing = set(session.execute(text(f"SELECT id FROM {self.job_table}")).scalars()) if full else set()
-            if full:
-                pending_ids = {f"deadline:{i}" for i, _ in pending}
-                stale = [j for j in existing if j.startswith("deadline:") and j not in pending_ids]
-            else:
-                stale = []
+        pending_ids = {f"deadline:{i}" for i, _ in pending}
+        stale = [j.id for j in self.scheduler.get_jobs(jobstore="default")
+                 if j.id.startswith("deadline:") and j.id not in pending_ids] if full else []
         for job_id in stale:
             self._remove(job_id)
         armed = 0
