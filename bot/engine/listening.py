@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +32,10 @@ from .gate import topicality
 from .index import MATCH_FLOOR, ArticleIndex, calibrate, other_side
 from .matcher import HybridIndex, encode_query, tokenize
 from .stance import predict_stance
+
+LISTEN_CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()
+_CACHE: OrderedDict[tuple[Any, ...], tuple[weakref.ref, Hearing]] = OrderedDict()
 
 # a long sentence is heard as its clauses (each can be a point of its own)
 _LONG = 28
@@ -184,7 +192,33 @@ def _contests(point: str, claim: str) -> bool:
 
 def listen(index: ArticleIndex, text: str, motion_id: str | None = None, side: str | None = None,
            candidates: Sequence[str] | None = None) -> Hearing:
-    """The points a speech makes, each with its span and kind, and which candidate claims it makes."""
+    """The points a speech makes, each with its span and kind, and which candidate claims it makes.
+
+    Cached per article index: in a round one speech is heard by the judge, by the bot composing its answer
+    and by the clash at the end, with the same arguments each time."""
+    if candidates is not None:
+        return _listen(index, text, motion_id, side, candidates)
+    key = (id(index), text or "", motion_id, side)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0]() is index:
+            _CACHE.move_to_end(key)
+            return _copy(hit[1])
+    hearing = _listen(index, text, motion_id, side, None)
+    with _CACHE_LOCK:
+        _CACHE[key] = (weakref.ref(index), hearing)
+        while len(_CACHE) > LISTEN_CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return _copy(hearing)
+
+
+def _copy(hearing: Hearing) -> Hearing:
+    """A hearing whose lists the caller may change without touching the cached one (points are frozen)."""
+    return Hearing(list(hearing.points), list(hearing.claims), hearing.side, hearing.language)
+
+
+def _listen(index: ArticleIndex, text: str, motion_id: str | None, side: str | None,
+            candidates: Sequence[str] | None) -> Hearing:
     text = text or ""
     motion = index.motion(motion_id) if motion_id else None
     motion_text = motion.text if motion else None

@@ -30,6 +30,19 @@ def test_points_keep_verbatim_spans(engine):
     assert any(p.kind in ("own", "attack", "new") for p in h.points[1:])
 
 
+def test_a_speech_heard_again_gives_the_same_hearing_and_callers_cannot_spoil_it(engine):
+    from bot.engine import listening
+
+    text = "The freeze on tests shows the talks work, so keep talking."
+    listening._CACHE.clear()
+    first = engine.listen(text, "diplomacy", "pro")
+    first.points.clear()  # a caller changing its copy
+    again = engine.listen(text, "diplomacy", "pro")
+    assert again.points and again == listening._listen(engine.index, text, "diplomacy", "pro", None)
+    # another side is another hearing
+    assert engine.listen(text, "diplomacy", "con").side == "con"
+
+
 def test_own_claim_and_attack_depend_on_the_speakers_side(engine):
     text = "Two summits have produced nothing new; Hanoi only rehashed old offers."
     as_con = engine.listen(text, "diplomacy", "con").on_topic()[0]
