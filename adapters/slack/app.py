@@ -25,6 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -40,8 +41,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import Engine, create_engine, delete
+from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 
 from adapters import ops as ops_http
 from adapters.slack import forms, render
@@ -71,6 +74,7 @@ INBOX_STALE_SECONDS = 10.0  # an unprocessed event this old is taken to be lost 
 INBOX_PRUNE_EVERY = 720  # sweeps between prunes of processed inbox rows (an hour)
 INBOX_KEEP_SECONDS = 86_400.0  # processed inbox rows are kept a day (Slack retries for minutes)
 REPLAY_CLAIM_TIMEOUT = 1.0  # seconds the ack may wait for the shared replay check
+REPLAY_WRITE_SECONDS = 1.0  # SQLite: how often new replay marks are written behind the ack
 # A payload that lacks what a listener reads (a field, a number): one log line, no traceback.
 _MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError)
 _HANDLED_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
@@ -143,6 +147,36 @@ def slack_text_to_plain(text: str, *, mentions_as_ids: bool = False) -> str:
     return chat.clean_user_text(html.unescape(_SLACK_LINK.sub(link, text or "")))
 
 
+
+def replay_marks_engine(db_url: str, engine_db: Engine) -> Engine | None:
+    """Where request signatures are marked as seen, so a replay is refused across processes and restarts.
+
+    PostgreSQL: the shared database, checked before each ack on an autocommit connection whose commits need
+    not wait for the disk (a mark lost in a crash only reopens that request's five-minute window; the core's
+    event-id dedup still stops a second action). SQLite (one process): a file of its own beside the database
+    (`<name>-replay.sqlite3`), written behind the ack about once a second and read at start-up, so the
+    check itself stays in memory. None for an in-memory database.
+    """
+    url = make_url(db_url)
+    if url.get_backend_name() == "postgresql":
+        return create_engine(engine_db.url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT",
+                             pool_size=2, connect_args={"connect_timeout": 5, "options": "-c synchronous_commit=off"})
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    marks = create_engine(f"sqlite:///{path.with_name(path.stem + '-replay.sqlite3')}",
+                          connect_args={"timeout": REPLAY_CLAIM_TIMEOUT})
+
+    @event.listens_for(marks, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:  # noqa: ANN401 - DB-API connection
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    m.ProcessedEvent.__table__.create(marks, checkfirst=True)
+    return marks
+
 class UserDirectory:
     """Display names and admin rights from users.info, cached briefly.
 
@@ -198,7 +232,9 @@ class SlackAdapter:
         self._slots = asyncio.Semaphore(WORK_SLOTS)
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._claims = 0
-        self._replay_db: Engine | None = None  # PostgreSQL only: shared replay marks (see claim_signature)
+        self._replay_db: Engine | None = None  # replay marks shared across processes and restarts (claim_signature)
+        self._new_marks: list[tuple[str, float]] = []  # SQLite: signatures not yet written to the marks file
+        self._marker: asyncio.Task[None] | None = None
         self._stored: set[str] = set()  # event ids this process wrote to the inbox and has not processed yet
         self._sweeper: asyncio.Task[None] | None = None
         # process_before_response=False: Bolt answers Slack as soon as ack() is called. Bolt's own logger
@@ -215,12 +251,16 @@ class SlackAdapter:
         await self.service.start()
         await self.replay_inbox()  # events acknowledged before a crash, never processed
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+        self._marker = asyncio.get_running_loop().create_task(self._keep_marks())
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+        for task in (self._sweeper, self._marker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._sweeper = self._marker = None
+        await asyncio.to_thread(self.write_marks)
         await self.messenger.flush()
         await self.service.stop()
         if self._replay_db is not None:
@@ -228,15 +268,13 @@ class SlackAdapter:
             self._replay_db = None
 
     def web_app(self) -> web.Application:
-        shared = self.service.db_url.startswith("postgresql")
-        if shared and self._replay_db is None:
-            # A replay mark need not wait for the disk (synchronous_commit off): one lost in a database
-            # crash only reopens that request's five-minute window, and the core's event-id dedup still
-            # stops a second action.
-            url = self.service.engine_db.url.render_as_string(hide_password=False)
-            self._replay_db = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, connect_args={
-                "connect_timeout": 5, "options": "-c synchronous_commit=off"})
+        if self._replay_db is None:
+            self._replay_db = replay_marks_engine(self.service.db_url, self.service.engine_db)
+        shared = self._replay_db is not None and self._replay_db.dialect.name == "postgresql"
+        behind = self._replay_db is not None and not shared
         return web_app(self.app, self.signing_secret, self.gate, claim=self.claim_signature if shared else None,
+                       replay_seen=self.recent_signatures() if behind else (),
+                       on_new_signature=self.mark_new if behind else None,
                        durable=self.store_event,
                        extra_routes=lambda app: ops_http.add_routes(app, self.service))  # /healthz /readyz /metrics
 
@@ -292,12 +330,49 @@ class SlackAdapter:
                 except Exception as exc:
                     log.warning("inbox prune skipped: %s", type(exc).__name__)
 
-    async def claim_signature(self, signature: str) -> bool:
-        """Record a request's signature in the database: False when any process saw it before.
+    def recent_signatures(self) -> list[tuple[str, float]]:
+        """Signatures written to the SQLite marks file within Slack's five minutes (read at start-up)."""
+        assert self._replay_db is not None
+        since = datetime.now(UTC) - timedelta(seconds=REPLAY_KEEP_SECONDS)
+        try:
+            with self._replay_db.connect() as conn:
+                rows = conn.execute(select(m.ProcessedEvent.event_id, m.ProcessedEvent.created_at).where(
+                    m.ProcessedEvent.platform == REPLAY_PLATFORM, m.ProcessedEvent.created_at >= since)).all()
+        except Exception as exc:  # noqa: BLE001 - an unreadable file only loses the restart's protection
+            log.warning("replay marks not read: %s", type(exc).__name__)
+            return []
+        return [(sig, at.replace(tzinfo=UTC).timestamp() if at.tzinfo is None else at.timestamp()) for sig, at in rows]
 
-        Only on PostgreSQL, where several processes share one database: on SQLite a write would queue
-        behind a handler's transaction, and the one process there has the in-memory check.
-        """
+    def mark_new(self, signature: str, at: float) -> None:
+        """Remember a new signature until `write_marks` writes it (SQLite)."""
+        self._new_marks.append((signature, at))
+
+    def write_marks(self) -> None:
+        """Write the signatures seen since the last call to the SQLite marks file, in one transaction."""
+        if not self._new_marks or self._replay_db is None or self._replay_db.dialect.name != "sqlite":
+            return
+        batch, self._new_marks = self._new_marks, []
+        try:
+            with self._replay_db.begin() as conn:
+                conn.execute(sqlite_insert(m.ProcessedEvent).on_conflict_do_nothing(), [
+                    {"platform": REPLAY_PLATFORM, "event_id": sig[:128], "created_at": datetime.fromtimestamp(at, UTC)}
+                    for sig, at in batch])
+                conn.execute(delete(m.ProcessedEvent).where(
+                    m.ProcessedEvent.platform == REPLAY_PLATFORM,
+                    m.ProcessedEvent.created_at < datetime.now(UTC) - timedelta(seconds=REPLAY_KEEP_SECONDS)))
+        except Exception as exc:  # noqa: BLE001 - the in-memory check still holds until a restart
+            log.warning("replay marks not written: %s", type(exc).__name__)
+
+    async def _keep_marks(self) -> None:
+        """Write new replay marks about once a second (SQLite), off the event loop."""
+        while True:
+            await asyncio.sleep(REPLAY_WRITE_SECONDS)
+            if self._new_marks:
+                await asyncio.to_thread(self.write_marks)
+
+    async def claim_signature(self, signature: str) -> bool:
+        """Record a request's signature in the shared PostgreSQL database: False when any process saw it
+        before (SQLite's single process checks in memory and writes its marks behind; see `write_marks`)."""
         return await asyncio.wait_for(asyncio.to_thread(self._claim_signature, signature), REPLAY_CLAIM_TIMEOUT)
 
     def _claim_signature(self, signature: str) -> bool:

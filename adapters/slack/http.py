@@ -25,7 +25,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -102,11 +102,13 @@ class ReplayGuard:
     """
 
     def __init__(self, signing_secret: str, max_age: int = MAX_AGE,
-                 claim: Callable[[str], Awaitable[bool]] | None = None) -> None:
+                 claim: Callable[[str], Awaitable[bool]] | None = None,
+                 seen: Iterable[tuple[str, float]] = (), on_new: Callable[[str, float], None] | None = None) -> None:
         self.secret = signing_secret.encode()
         self.max_age = max_age
         self.claim = claim
-        self._seen: OrderedDict[str, float] = OrderedDict()
+        self.on_new = on_new  # told of each new signature (SQLite keeps them on disk for the next start)
+        self._seen: OrderedDict[str, float] = OrderedDict(sorted(seen, key=lambda kv: kv[1]))
 
     def signed(self, body: bytes, timestamp: str | None, signature: str | None) -> bool:
         """A valid, fresh signature over `body` (nothing is recorded)."""
@@ -129,6 +131,8 @@ class ReplayGuard:
         if signature in self._seen:
             return False
         self._seen[signature] = now
+        if self.on_new is not None:
+            self.on_new(signature, now)
         if self.claim is not None:
             try:
                 return await self.claim(signature)
@@ -197,14 +201,17 @@ def _missing_fields(body: dict) -> str | None:
 def web_app(bolt: AsyncApp, signing_secret: str, gate: IdleGate | None = None,
             path: str = EVENTS_PATH, *, claim: Callable[[str], Awaitable[bool]] | None = None,
             max_body: int = MAX_BODY, durable: Callable[[dict], Awaitable[bool]] | None = None,
-            extra_routes: Callable[[web.Application], None] | None = None) -> web.Application:
+            extra_routes: Callable[[web.Application], None] | None = None,
+            replay_seen: Iterable[tuple[str, float]] = (),
+            on_new_signature: Callable[[str, float], None] | None = None) -> web.Application:
     """An aiohttp application serving `bolt` at `path` (plus GET /health).
 
-    `claim` shares replay protection between processes (see `ReplayGuard`); `max_body` caps a
+    `claim` shares replay protection between processes (see `ReplayGuard`); `replay_seen` are signatures
+    seen before a restart and `on_new_signature` hears of each new one (to keep them); `max_body` caps a
     request's size in bytes; `durable(body)` writes an event to the inbox before the ack (False: seen
     before, answer 200 and stop); `extra_routes` adds routes (the operations endpoints).
     """
-    guard = ReplayGuard(signing_secret, claim=claim)
+    guard = ReplayGuard(signing_secret, claim=claim, seen=replay_seen, on_new=on_new_signature)
 
     async def read(request: web.Request) -> AsyncBoltRequest:
         if request.content_length is not None and request.content_length > max_body:
