@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.chat import Incoming, Outgoing, Place, Server, User  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.logs import configure  # noqa: E402
 from bot.service import DebateService  # noqa: E402
 from bot.storage import db, repo  # noqa: E402
 
@@ -72,6 +73,7 @@ async def run(rounds: int, database_url: str, spread: float, fmt: dict | None = 
     messenger = CountingMessenger()
     service = DebateService(settings, messenger, platform="bench")
     await service.start()
+    configure(settings.log_level)  # start-up (migrations) may have set up INFO logging; the table is the output
     runtime = service.rounds_runtime  # type: ignore[attr-defined]
     runtime.measure = True
     with db.transaction(service.sessions) as session:
