@@ -40,7 +40,7 @@ for 40 % of texts; lowercased targets for 15 %.
 Held-out evaluation uses the parsed frame only (never IBM's annotation of a held-out motion).
 Writes OUT/model.onnx (int8; inputs input_ids, attention_mask, token_type_ids; output `pro`, here the
 probability that the text speaks well of the target), OUT/tokenizer.json and OUT/meta.json
-(`"input": "target"`, which `bot/engine/stance.py` reads). A fold run writes OUT/heldout.json: each
+(`"input": "target"`: the pair is (target, text)). A fold run writes OUT/heldout.json: each
 held-out claim's P(pro) toward its motion as written (formal) and in three casual rewrites.
 """
 

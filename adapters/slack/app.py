@@ -260,7 +260,7 @@ class SlackAdapter:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._sweeper = self._marker = None
-        await asyncio.to_thread(self.write_marks)
+        await asyncio.to_thread(self.write_marks, self.take_marks())
         await self.messenger.flush()
         await self.service.stop()
         if self._replay_db is not None:
@@ -347,11 +347,15 @@ class SlackAdapter:
         """Remember a new signature until `write_marks` writes it (SQLite)."""
         self._new_marks.append((signature, at))
 
-    def write_marks(self) -> None:
-        """Write the signatures seen since the last call to the SQLite marks file, in one transaction."""
-        if not self._new_marks or self._replay_db is None or self._replay_db.dialect.name != "sqlite":
-            return
+    def take_marks(self) -> list[tuple[str, float]]:
+        """The signatures seen since the last take (call it on the event loop, where `mark_new` appends)."""
         batch, self._new_marks = self._new_marks, []
+        return batch
+
+    def write_marks(self, batch: list[tuple[str, float]]) -> None:
+        """Write these signatures to the SQLite marks file, in one transaction."""
+        if not batch or self._replay_db is None or self._replay_db.dialect.name != "sqlite":
+            return
         try:
             with self._replay_db.begin() as conn:
                 conn.execute(sqlite_insert(m.ProcessedEvent).on_conflict_do_nothing(), [
@@ -368,7 +372,7 @@ class SlackAdapter:
         while True:
             await asyncio.sleep(REPLAY_WRITE_SECONDS)
             if self._new_marks:
-                await asyncio.to_thread(self.write_marks)
+                await asyncio.to_thread(self.write_marks, self.take_marks())
 
     async def claim_signature(self, signature: str) -> bool:
         """Record a request's signature in the shared PostgreSQL database: False when any process saw it

@@ -105,11 +105,7 @@ def predict_stance(motion: str, texts: Sequence[str]) -> list[Stance]:
             _CACHE.move_to_end(k)
     todo = list(dict.fromkeys(k for k in keys if k not in known))
     if todo:
-        model = _model()
-        if model.meta.get("input") == "target":  # the model reads the motion's target, not the motion
-            scores = _target_reading(model, motion, [t for _, t in todo])
-        else:
-            scores = model.pro(motion, [t for _, t in todo])
+        scores = _target_reading(_model(), motion, [t for _, t in todo])
         with _LOCK:
             for k, p in zip(todo, scores, strict=True):
                 known[k] = _CACHE[k] = p
