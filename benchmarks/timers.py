@@ -5,7 +5,11 @@ warning at 10 s left); the human side stays silent, so every human turn ends by 
 at once. Rounds start spread over the first 30 s, as people would start them. We record, for every
 timer that moved a round to its next phase, how late it ran against its deadline, and the CPU used.
 
+The engine's share (the bot's speech and scores, the results) runs after the timer, outside its
+transaction; "bot reply" is how long after its turn began each bot speech was written.
+
     .venv/bin/python benchmarks/timers.py [--rounds 1000] [--spread 30] [--speech-seconds 30] [--database-url URL]
+                                          [--engine-processes N]
 """
 
 from __future__ import annotations
@@ -67,9 +71,10 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(rounds: int, database_url: str, spread: float, fmt: dict | None = None) -> dict[str, float]:
+async def run(rounds: int, database_url: str, spread: float, fmt: dict | None = None,
+              engine_processes: int = 0) -> dict[str, float]:
     settings = Settings(_env_file=None, database_url=database_url, data_dir=Path(tempfile.mkdtemp()),
-                        time_scale=1.0, log_level="WARNING")
+                        time_scale=1.0, log_level="WARNING", engine_processes=engine_processes)
     messenger = CountingMessenger()
     service = DebateService(settings, messenger, platform="bench")
     await service.start()
@@ -98,10 +103,11 @@ async def run(rounds: int, database_url: str, spread: float, fmt: dict | None = 
     while service.pending_work():
         await asyncio.sleep(0.2)
     wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
-    late = runtime.phase_lateness
+    late, reply = runtime.phase_lateness, runtime.engine_delay or [0.0]
     await service.stop()
     return {"rounds": rounds, "phase changes": len(late), "p50 ms": statistics.median(late) * 1000,
             "p99 ms": pct(late, 0.99) * 1000, "max ms": max(late) * 1000, "wall s": wall, "cpu s": cpu,
+            "bot reply p50 ms": statistics.median(reply) * 1000, "bot reply p99 ms": pct(reply, 0.99) * 1000,
             "cpu %": 100 * cpu / wall, "messages": messenger.sent,
             "start p50 ms": statistics.median(start_latency) * 1000}
 
@@ -112,13 +118,15 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=30.0, help="seconds over which rounds start")
     parser.add_argument("--speech-seconds", type=int, default=30, help="openings; closings are 2/3 of it")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--engine-processes", type=int, default=0, help="ENGINE_PROCESSES (0: one thread)")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/timers.sqlite3"
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     fmt = bench_format(args.speech_seconds, args.speech_seconds * 2 // 3)
     print(f"timer lateness: {args.rounds} practice rounds, time scale 1, {backend}, {os.cpu_count()} cores; "
-          f"speeches {args.speech_seconds}/{args.speech_seconds * 2 // 3} s, starts spread over {args.spread:g} s")
-    result = asyncio.run(run(args.rounds, url, args.spread, fmt))
+          f"speeches {args.speech_seconds}/{args.speech_seconds * 2 // 3} s, starts spread over {args.spread:g} s; "
+          f"engine in {args.engine_processes or 'a thread, no'} worker process(es)")
+    result = asyncio.run(run(args.rounds, url, args.spread, fmt, args.engine_processes))
     width = max(len(k) for k in result)
     for key, value in result.items():
         print(f"  {key:<{width}}  {value:,.1f}" if isinstance(value, float) else f"  {key:<{width}}  {value}")

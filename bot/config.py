@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     default_article: Path = DEFAULT_ARTICLE
     default_pack: Path = DEFAULT_PACK
 
+    engine_processes: int = Field(default=0, ge=0, le=64, description="worker processes for the engine's "
+                                  "share of rounds (speeches, scores, results); 0: one thread in this process")
     role: str = Field(default="all", description="process role: all, web (Slack HTTP worker), gateway "
                       "(Discord, no timers unless it wins the lock), scheduler (the round timers only)")
     ops_port: int = Field(default=9100, description="port of /healthz, /readyz and /metrics (0: none); "

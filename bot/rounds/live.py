@@ -2,9 +2,15 @@
 that moves it along: schedule, open_signup, begin, enter_phase, end_phase, to_judging, finish, cancel.
 
 Every method runs inside one database transaction and is synchronous (it never awaits, so no other
-coroutine can interleave with a half-written round; the caller runs it in a worker thread when it may
-call the engine). Side effects that must wait for the commit are collected in `Effects`: messages to
-post and deadline rows to arm as scheduler jobs; `bot.rounds.scheduler` delivers them after the commit.
+coroutine can interleave with a half-written round). Side effects that must wait for the commit are
+collected in `Effects`: messages to post, deadline rows to arm as scheduler jobs, and rounds the engine
+still owes work; `bot.rounds.scheduler` delivers them after the commit.
+
+With `defer_engine` (how the runtime's timers and handlers run) a round never waits for the engine inside
+its transaction: it marks what the engine owes (a pending score, the bot's turn, the results) and moves
+on; `engine_work()` reads that work as plain values, the runtime computes it outside any transaction
+(`bot.rounds.engine_work`), and `apply_engine()` writes it in a second short transaction. An
+`engine_due` deadline does the work inline if that step never comes (a crash between the two).
 
 A timer firing (`bot.rounds.timers`), a chat message and a command all come here with the round row
 locked, and each checks the round's current state and phase first, so a duplicate or late event does
@@ -24,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from bot import chat, events
 from bot.chat import Outgoing
-from bot.rounds import decision, messages
+from bot.rounds import decision, engine_work, messages
+from bot.rounds.engine_work import ArticleRef, BotJob, ClashJob, EngineResults, EngineWork, Scored, ScoreJob
 from bot.rounds.formats import SHARED, Format, Phase, from_snapshot, phases
 from bot.rounds.lineup import add_participant, debaters, speaker_for, stance
 from bot.rounds.states import (
@@ -59,9 +66,11 @@ JUDGING_SECONDS = 120
 MAX_SPEECH_CHARS = 10_000
 
 # Deadline kinds (bot.rounds.timers maps each to a LiveRound method).
-K_SIGNUP, K_REMINDER, K_START, K_TIME_UP, K_PHASE_END, K_JUDGING_END = (
-    "signup", "reminder", "start", "time_up", "phase_end", "judging_end")
+K_SIGNUP, K_REMINDER, K_START, K_TIME_UP, K_PHASE_END, K_JUDGING_END, K_ENGINE_DUE = (
+    "signup", "reminder", "start", "time_up", "phase_end", "judging_end", "engine_due")
+ENGINE_DUE_SECONDS = 60.0  # real seconds: the engine's deferred step should have come by then
 WARN_PREFIX = "warn_"
+PENDING = "pending"  # in `speeches.score`: the engine has not scored this speech yet
 
 
 def warn_kind(seconds: int) -> str:
@@ -76,6 +85,7 @@ class Effects:
     posts: list[tuple[int, str, Outgoing]] = field(default_factory=list)  # (round id, "thread"|"channel", msg)
     arm: list[m.Deadline] = field(default_factory=list)  # new deadline rows to schedule after the commit
     disarm: list[int] = field(default_factory=list)  # deadline ids whose jobs are obsolete
+    engine: set[int] = field(default_factory=set)  # rounds the engine owes work (see `LiveRound.engine_work`)
 
     def post(self, round_row: m.Round, message: Outgoing, where: str = "thread") -> None:
         """Queue a message for the round's thread (or its channel)."""
@@ -109,6 +119,12 @@ def real(seconds: float, round_row: m.Round) -> timedelta:
 def debate_seconds(delta: timedelta, round_row: m.Round) -> float:
     """Real time -> debate seconds for this round."""
     return delta.total_seconds() * (round_row.time_scale or 1.0)
+
+
+def speech_title(fmt: Format, phase: Phase) -> str:
+    """"Speech 2 of 4: Con opening" (the heading of a turn and of the speech given in it)."""
+    assert phase.spec is not None
+    return f"Speech {phase.number} of {len(fmt.speeches)}: {fmt.speech_title(phase.spec)}"
 
 
 def current_phase(round_row: m.Round) -> Phase | None:
@@ -186,7 +202,8 @@ class LiveRound:
     """One round in one transaction: its row, session, effects, the time now, and the engine."""
 
     def __init__(self, session: Session, row: m.Round, now: datetime, *, engine: Engine | None = None,
-                 fx: Effects | None = None, bot_user: m.User | None = None, fill_policy: str = "bot") -> None:
+                 fx: Effects | None = None, bot_user: m.User | None = None, fill_policy: str = "bot",
+                 defer_engine: bool = False) -> None:
         self.session = session
         self.row = row
         self.now = now
@@ -194,6 +211,7 @@ class LiveRound:
         self.fx = fx if fx is not None else Effects()
         self.bot_user = bot_user
         self.fill_policy = fill_policy
+        self.defer_engine = defer_engine
 
     @property
     def fmt(self) -> Format:
@@ -350,8 +368,11 @@ class LiveRound:
                               participant_id=speaker.id if speaker else None, started_at=now, text="")
             self.session.add(speech)
             self.session.flush()
-            title = f"Speech {phase.number} of {len(fmt.speeches)}: {fmt.speech_title(spec)}"
+            title = speech_title(fmt, phase)
             if speaker is not None and speaker.is_bot:
+                if self.defer_engine:  # the engine composes it after this transaction (`apply_engine`)
+                    self.owe_engine(index)
+                    return
                 self.give_bot_speech(phase, speech, title)
                 index += 1
                 continue
@@ -377,8 +398,8 @@ class LiveRound:
         end = grace_end(row) or row.phase_deadline
         self.add_deadline(K_PHASE_END, end, phase.index)
 
-    def give_bot_speech(self, phase: Phase, speech: m.Speech, title: str) -> None:
-        """The bot speaks at once, answering the other side's speeches so far and never repeating a point."""
+    def bot_job(self, phase: Phase, speech: m.Speech) -> BotJob:
+        """What the bot's speech in this phase answers, and the claims it must not repeat, as plain values."""
         assert phase.spec is not None
         row = self.row
         earlier = self.session.scalars(select(m.Speech).where(m.Speech.round_id == row.id,
@@ -392,17 +413,40 @@ class LiveRound:
             used += (s.score or {}).get("claim_ids", [])
         kind = {"constructive": "opening", "extension": "rebuttal", "summary": "rebuttal", "final_focus": "closing",
                 "reply": "closing"}.get(phase.spec.kind, phase.spec.kind)
-        try:
-            bot = self.engine.speech(row.motion_id, stance(phase.spec.side), kind, phase.spec.seconds,
-                                     opponent_text=last_opponent or opponent, used=tuple(used))
-            text, claim_ids = bot.text, list(bot.claim_ids)
-        except Exception:  # the engine must never stall a round
-            log.exception("bot speech failed", extra={"round": row.id})
-            text, claim_ids = "I rest my case on the points already made.", []
+        return BotJob(speech_id=speech.id, phase_index=phase.index, motion_id=row.motion_id,
+                      side=stance(phase.spec.side), kind=kind, seconds=phase.spec.seconds,
+                      answers=last_opponent or opponent, opponent_text=opponent, used=tuple(used),
+                      scale=self.fmt.scale_for(phase.spec))
+
+    def give_bot_speech(self, phase: Phase, speech: m.Speech, title: str) -> None:
+        """The bot speaks at once (computed here), answering the other side so far and never repeating a point."""
+        job = self.bot_job(phase, speech)
+        results = engine_work.compute(self.engine, EngineWork(round_id=self.row.id, article=ArticleRef(None),
+                                                              bot=job))
+        self.bot_speaks(speech, title, results.bot_text, results.bot_claim_ids, results.bot_score)
+
+    def bot_speaks(self, speech: m.Speech, title: str, text: str, claim_ids: list[str],
+                   scored: Scored | None) -> None:
+        """Record and post the bot's speech with its score."""
         speech.text = text[:MAX_SPEECH_CHARS]
         speech.ended_at = self.now
-        self.score_speech(speech, opponent, extra={"claim_ids": claim_ids})
+        if scored is not None and len(speech.text) == len(text):
+            speech.score_total = scored.total
+            speech.score = {"claim_ids": claim_ids, **scored.sheet}
+        else:  # failed, or cut (the score was of the whole text): scored again in its stored form
+            self.score_speech(speech, self.bot_job_opponent(speech), extra={"claim_ids": claim_ids})
         self.post(messages.bot_speech(title, speech.text))
+
+    def bot_job_opponent(self, speech: m.Speech) -> str:
+        """Everything the other side said before this speech."""
+        return "\n".join(s.text for s in self.session.scalars(select(m.Speech).where(
+            m.Speech.round_id == self.row.id, m.Speech.phase_index < speech.phase_index,
+            m.Speech.side.notin_((speech.side, SHARED)))))
+
+    def owe_engine(self, phase_index: int) -> None:
+        """Mark that the engine owes this round work, with a deadline that does it inline if it never comes."""
+        self.fx.engine.add(self.row.id)
+        self.add_deadline(K_ENGINE_DUE, self.now + timedelta(seconds=ENGINE_DUE_SECONDS), phase_index)
 
     def score_speech(self, speech: m.Speech, opponent_text: str, extra: dict[str, Any] | None = None) -> None:
         """The engine's score on the format's scale; an empty speech scores the bottom of the scale."""
@@ -418,6 +462,11 @@ class LiveRound:
             speech.score = {**result, "total": scale[0], "scale": list(scale), "criteria": {},
                             "tips": ["Say something in your turn: even a short point with one quote scores."],
                             "forfeited": True}
+            return
+        if self.defer_engine:  # scored after this transaction (`engine_work`, `apply_engine`)
+            speech.score_total = None
+            speech.score = {**result, PENDING: True}
+            self.fx.engine.add(self.row.id)
             return
         try:
             scored = self.engine.score(speech.text, self.row.motion_id, stance(speech.side),
@@ -494,7 +543,7 @@ class LiveRound:
         row.phase_index = len(phases(self.fmt))
         row.phase_deadline = None
         if row.is_practice:
-            self.finish()
+            self.finish()  # with `defer_engine`, once the engine has weighed the clash
             return
         closes = self.now + real(JUDGING_SECONDS, row)
         row.phase_deadline = closes
@@ -521,13 +570,18 @@ class LiveRound:
         rule = settings_row.winner_rule.split(",") if settings_row else list(decision.DEFAULT_RULE)
         return decision.decide(self.tally(), rule)
 
-    def finish(self) -> None:
+    def finish(self, clash: str | None = None) -> None:
         """→ finished: decide, post the results, then tell listeners (ratings) in this transaction.
 
-        The only place a round finishes, and the only emitter of `RoundFinished`."""
+        The only place a round finishes, and the only emitter of `RoundFinished`. With `defer_engine` and no
+        `clash` (the engine's weighing), the round waits in judging, with no closing time, for the engine."""
         row, fmt = self.row, self.fmt
         if row.state == RUNNING:
             transition(row, JUDGING)
+        if self.defer_engine and clash is None:
+            row.phase_deadline = None  # judging with no closing time: the results are owed (`engine_work`)
+            self.owe_engine(len(phases(fmt)))
+            return
         transition(row, FINISHED)
         self.close_deadlines()
         winner, source, ranks = self.decide()
@@ -539,28 +593,121 @@ class LiveRound:
         for ballot in self.session.scalars(select(m.Ballot).where(m.Ballot.round_id == row.id)):
             for speech_id, value in (ballot.speaker_points or {}).items():
                 points.setdefault(str(speech_id), []).append(float(value))
-        self.post(messages.results(row, fmt, self.tally(), ranks, points, clash=self.clash_reason()))
+        reason = clash if clash is not None else self.clash_reason()
+        self.post(messages.results(row, fmt, self.tally(), ranks, points, clash=reason))
         if fmt.team_points is None and len(fmt.sides) == 2 and winner is None:
             ranks = dict.fromkeys(fmt.sides, 0)
         events.emit(events.RoundFinished(round_id=row.id, server_id=row.server_id, format_key=row.format_key,
                                          winner=winner, winner_source=source, ranks=ranks,
                                          is_practice=any(p.is_bot for p in row.participants)), self.session)
 
+    def clash_job(self) -> ClashJob | None:
+        """The speeches whose clash the results weigh, as plain values (None: nothing to weigh)."""
+        row, fmt = self.row, self.fmt
+        if len(fmt.sides) != 2:
+            return None
+        spoken = tuple((stance(s.side), s.text) for s in sorted(row.speeches, key=lambda s: s.phase_index)
+                       if s.text and s.text.strip() and not s.forfeited and s.side in fmt.sides)
+        if not spoken:
+            return None
+        names = tuple((stance(side), fmt.side_name(side)) for side in fmt.sides)
+        return ClashJob(motion_id=row.motion_id, spoken=spoken, names=names)
+
     def clash_reason(self) -> str:
         """The engine's weighing of the clash (which points stood, which were answered), or "" without one."""
-        row, fmt, engine = self.row, self.fmt, self._engine
-        if engine is None or len(fmt.sides) != 2:
+        job = self.clash_job()
+        if self._engine is None or job is None:
             return ""
-        spoken = [(stance(s.side), s.text) for s in sorted(row.speeches, key=lambda s: s.phase_index)
-                  if s.text and s.text.strip() and not s.forfeited and s.side in fmt.sides]
-        if not spoken:
-            return ""
-        try:
-            names = {stance(side): fmt.side_name(side) for side in fmt.sides}
-            return engine.clash(row.motion_id, spoken, names=names).reason
-        except Exception:  # the engine must never stall a round
-            log.exception("weighing the clash failed", extra={"round": row.id})
-            return ""
+        work = EngineWork(round_id=self.row.id, article=ArticleRef(None), clash=job)
+        return engine_work.compute(self._engine, work).clash_reason
+
+    # -- the engine's deferred share -------------------------------------------------------------------
+    def score_jobs(self) -> tuple[ScoreJob, ...]:
+        """The round's finished speeches the engine has not scored yet."""
+        row, fmt = self.row, self.fmt
+        jobs = []
+        for speech in sorted(row.speeches, key=lambda s: s.phase_index):
+            if not (speech.score or {}).get(PENDING):
+                continue
+            spec = fmt.speeches[speech.phase_index - (1 if fmt.prep_seconds else 0)]
+            jobs.append(ScoreJob(speech_id=speech.id, text=speech.text, motion_id=row.motion_id,
+                                 side=stance(speech.side), opponent_text=self.bot_job_opponent(speech),
+                                 seconds=spec.seconds, scale=fmt.scale_for(spec)))
+        return tuple(jobs)
+
+    def waiting_bot_speech(self) -> tuple[Phase, m.Speech] | None:
+        """The bot's turn, entered but not yet spoken, or None."""
+        phase = current_phase(self.row)
+        if phase is None or phase.kind != "speech":
+            return None
+        speaker = speaker_for(self.row, self.fmt, phase)
+        speech = speech_row(self.session, self.row, phase.index)
+        if speaker is None or not speaker.is_bot or speech is None or speech.ended_at is not None or speech.text:
+            return None
+        return phase, speech
+
+    def awaiting_results(self) -> bool:
+        """True when the round is in judging with no closing time: its results wait for the engine."""
+        return self.row.state == JUDGING and self.row.phase_deadline is None
+
+    def engine_work(self, article: ArticleRef) -> EngineWork | None:
+        """What the engine owes this round now, as plain values (None: nothing)."""
+        scores = self.score_jobs()
+        waiting = self.waiting_bot_speech()
+        bot = self.bot_job(*waiting) if waiting is not None else None
+        clash = self.clash_job() if waiting is None and self.awaiting_results() else None
+        if not scores and bot is None and clash is None and not (waiting is None and self.awaiting_results()):
+            return None
+        return EngineWork(round_id=self.row.id, article=article, scores=scores, bot=bot, clash=clash)
+
+    def apply_engine(self, work: EngineWork, results: EngineResults) -> None:
+        """Write what the engine computed for `work`, where the round still wants it, and move the round on."""
+        for job in work.scores:
+            speech = self.session.get(m.Speech, job.speech_id)
+            if speech is None or not (speech.score or {}).get(PENDING):
+                continue
+            extra = {k: v for k, v in speech.score.items() if k != PENDING}
+            scored = results.scores.get(job.speech_id)
+            if scored is None or speech.text != job.text:
+                speech.score, speech.score_total = extra or None, None
+                if scored is not None:  # the text changed meanwhile: score what is stored now
+                    speech.score = {**extra, PENDING: True}
+                    self.fx.engine.add(self.row.id)
+                continue
+            speech.score_total, speech.score = scored.total, {**extra, **scored.sheet}
+        if work.bot is not None:
+            waiting = self.waiting_bot_speech()
+            if waiting is not None and waiting[0].index == work.bot.phase_index:
+                phase, speech = waiting
+                self.close_deadlines(phase.index)
+                self.bot_speaks(speech, speech_title(self.fmt, phase), results.bot_text, results.bot_claim_ids,
+                                results.bot_score)
+                self.enter_phase(phase.index + 1)
+            return
+        if self.awaiting_results():
+            if self.score_jobs():  # a speech still owes its score: the next step brings it, then the results
+                self.fx.engine.add(self.row.id)
+                return
+            self.finish(clash=results.clash_reason if work.clash is not None else "")
+
+    def engine_overdue(self, deadline: m.Deadline) -> None:
+        """The engine's step for this round never came (a crash between the two transactions): do it here."""
+        self.defer_engine = False
+        waiting = self.waiting_bot_speech()
+        if waiting is not None and waiting[0].index == deadline.phase_index:
+            phase, speech = waiting
+            self.close_deadlines(phase.index)
+            self.give_bot_speech(phase, speech, speech_title(self.fmt, phase))
+            self.enter_phase(phase.index + 1)
+            return
+        if self.awaiting_results():
+            for job in self.score_jobs():
+                speech = self.session.get(m.Speech, job.speech_id)
+                assert speech is not None
+                extra = {k: v for k, v in (speech.score or {}).items() if k != PENDING}
+                speech.score = None
+                self.score_speech(speech, job.opponent_text, extra=extra)
+            self.finish()
 
     def cancel(self, reason: str) -> None:
         """→ cancelled, with the reason posted in the channel."""

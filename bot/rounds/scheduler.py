@@ -17,9 +17,11 @@
   round drops warnings that no longer apply, so there is no burst of stale messages.
 - The scheduler reads the time from the service's `Clock` port (`ClockScheduler`), so a test drives
   every timer with a virtual clock (`tests/fakes/clock.py`) instead of racing the wall clock.
-- A timer whose work may ask the engine for a speech or a score (a start, the end of a phase) runs its
-  transaction in a worker thread, so
-  judging one speech never holds up another round's timer on the event loop.
+- A timer or a handler never waits for the engine inside its transaction: it moves the round on and marks
+  what the engine owes (see `bot.rounds.engine_work`). The runtime then reads that work, computes it in a
+  worker of its own (one thread, or `ENGINE_PROCESSES` processes) with no transaction open, and writes it
+  in a second short transaction. So judging one speech never holds up another round's timer, and on
+  SQLite the one write lock is never held while the engine thinks.
 - Messages of one round are delivered in the order they were produced: each round has one outbox,
   drained by one task, and a command's reply is returned before its round's timed posts go out.
 """
@@ -30,9 +32,12 @@ import asyncio
 import contextlib
 import fcntl
 import logging
+import multiprocessing
 import re
 import zlib
 from collections import defaultdict, deque
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,7 +52,8 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from bot.chat import Outgoing, Place, Server
-from bot.rounds import live, states, timers
+from bot.rounds import engine_work, live, states, timers
+from bot.rounds.engine_work import ArticleRef, EngineResults, EngineWork
 from bot.rounds.live import Effects, LiveRound
 from bot.storage import db, repo
 from bot.storage import models as m
@@ -63,7 +69,8 @@ LOCK_CHECK_SECONDS = 1.0  # how often a standby tries the lock, and the holder c
 PENDING_HORIZON_SECONDS = 300  # debate seconds: a deadline this close keeps `pending_work()` true
 ADVISORY_LOCK_KEY = 4_447_001
 MAX_RETRIES = 5
-ENGINE_KINDS = frozenset({live.K_START, live.K_PHASE_END})  # deadlines whose work may call the engine
+ENGINE_KINDS = frozenset({live.K_START, live.K_PHASE_END, live.K_ENGINE_DUE})  # run in a worker thread
+MAX_ENGINE_STEPS = 50  # one round's engine steps in a row (each moves the round on; a cap against a loop)
 
 _active: Runtime | None = None  # the runtime whose scheduler runs in this process (jobs fire into it)
 
@@ -191,6 +198,11 @@ class Runtime:
         self.platform = re.sub(r"[^a-z0-9_]", "_", service.platform.lower())[:24] or "bot"
         self.lock_key = ADVISORY_LOCK_KEY * 1000 + zlib.crc32(self.platform.encode()) % 1000
         self._async_commit = make_url(service.db_url).get_backend_name() == "postgresql"
+        self._engine_tasks: dict[int, asyncio.Task[None]] = {}  # round id -> its engine step
+        self._engine_again: set[int] = set()  # rounds given more engine work while their step ran
+        self._engine_pool: Executor | None = None
+        self._engine_thread: ThreadPoolExecutor | None = None
+        self.engine_delay: list[float] = []  # seconds from owing work to writing it, for benchmarks
 
     # -- lock: exactly one scheduler --------------------------------------------------------------------
     def acquire_lock(self) -> bool:
@@ -323,6 +335,8 @@ class Runtime:
         logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
         self.scheduler.start()
         self.reconcile(full=True)
+        with contextlib.suppress(RuntimeError):  # no loop: nothing to resume until the next start
+            asyncio.get_running_loop().create_task(self.resume_engine_work())
         if not self.scheduler.virtual:  # a virtual clock's driver reconciles at each step itself
             self.scheduler.add_job("bot.rounds.scheduler:sync", "interval", seconds=SYNC_SECONDS,
                                    id="deadlines:sync", jobstore="local", replace_existing=True, coalesce=True,
@@ -342,6 +356,12 @@ class Runtime:
         if _active is self:
             _active = None
         self.release_lock()
+        for task in self._engine_tasks.values():  # what they owed stays marked; `engine_due` or a restart does it
+            task.cancel()
+        for pool in (self._engine_pool, self._engine_thread):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        self._engine_pool = self._engine_thread = None
 
     def reconcile(self, *, full: bool = False) -> None:
         """Arm pending deadline rows without a job; drop jobs of rows already done."""
@@ -423,6 +443,7 @@ class Runtime:
             drainer = self._drainers.get(round_id)
             if drainer is None or drainer.done():
                 self._drainers[round_id] = asyncio.get_running_loop().create_task(self._drain(round_id))
+        self.want_engine(fx.engine)
 
     async def _drain(self, round_id: int) -> None:
         queue = self._outbox[round_id]
@@ -449,13 +470,16 @@ class Runtime:
                     log.exception("could not post a round message", extra={"round": round_id})
 
     def busy(self) -> bool:
-        """True while a timer job runs or a round's outbox still holds messages."""
-        return any(not t.done() for t in (*self.executor.running, *self._drainers.values()))
+        """True while a timer job or an engine step runs, or a round's outbox still holds messages."""
+        return any(not t.done() for t in self._tasks())
+
+    def _tasks(self) -> tuple[asyncio.Future[Any], ...]:
+        return (*self.executor.running, *self._drainers.values(), *self._engine_tasks.values())
 
     async def idle(self) -> None:
-        """Wait until no timer job runs and every round's outbox is empty."""
+        """Wait until no timer job or engine step runs and every round's outbox is empty."""
         while True:
-            busy = [t for t in (*self.executor.running, *self._drainers.values()) if not t.done()]
+            busy = [t for t in self._tasks() if not t.done()]
             if not busy:
                 return
             await asyncio.wait(busy)
@@ -483,6 +507,108 @@ class Runtime:
                     round_row.thread_id = thread.thread_id
         self._places[round_id] = (server, channel, thread)
         return self._places[round_id]
+
+    # -- the engine's share, outside the round's transaction -------------------------------------------
+    def want_engine(self, round_ids: set[int] | list[int]) -> None:
+        """Run an engine step for each round (or, if one runs, another after it)."""
+        for round_id in round_ids:
+            task = self._engine_tasks.get(round_id)
+            if task is not None and not task.done():
+                self._engine_again.add(round_id)
+                continue
+            self._engine_tasks[round_id] = asyncio.get_running_loop().create_task(self._engine_step(round_id))
+
+    async def resume_engine_work(self) -> None:
+        """After a restart or a takeover: a step for every active round of the platform (most owe nothing)."""
+        try:
+            with db.transaction(self.service.sessions) as session:
+                ids = list(session.scalars(select(m.Round.id).join(m.Server, m.Server.id == m.Round.server_id).where(
+                    m.Round.state.in_((states.RUNNING, states.JUDGING)), m.Server.platform == self.service.platform)))
+        except Exception:
+            log.exception("could not look for engine work left by the last run")
+            return
+        self.want_engine(ids)
+
+    async def _engine_step(self, round_id: int) -> None:
+        try:
+            for _ in range(MAX_ENGINE_STEPS):
+                self._engine_again.discard(round_id)
+                found = await asyncio.to_thread(self._read_engine_work, round_id)
+                if found is None:
+                    if round_id in self._engine_again:
+                        continue
+                    return
+                work, engine = found
+                results = await self._compute(work, engine)
+                fx = await asyncio.to_thread(self._apply_engine_work, work, results)
+                await self.deliver(fx)
+        except Exception:  # what it owed stays marked; the round's `engine_due` deadline does it inline
+            log.exception("engine step failed", extra={"round": round_id})
+        finally:
+            if self._engine_tasks.get(round_id) is asyncio.current_task():
+                del self._engine_tasks[round_id]
+
+    def article_ref(self, session: Any, article_id: int | None) -> ArticleRef:
+        """The article a round's engine reads, as plain values a worker process can rebuild it from."""
+        settings = self.service.settings
+        default = ArticleRef(None, default_article=str(settings.default_article),
+                             default_pack=str(settings.default_pack))
+        if article_id is None:
+            return default
+        article = session.get(m.Article, article_id)
+        pack = max(article.packs, key=lambda p: p.id) if article and article.packs else None
+        if article is None or pack is None:
+            return default
+        return ArticleRef(article_id, article_text=article.text, pack_yaml=pack.body_yaml)
+
+    def _read_engine_work(self, round_id: int) -> tuple[EngineWork, Any] | None:
+        with db.transaction(self.service.sessions) as session:
+            round_row = session.get(m.Round, round_id)
+            if round_row is None or round_row.state not in (states.RUNNING, states.JUDGING):
+                return None
+            work = LiveRound(session, round_row, self.service.clock.now()).engine_work(
+                self.article_ref(session, round_row.article_id))
+            if work is None:
+                return None
+            engine = None if self.service.settings.engine_processes else self.service.engine_for(
+                session, SimpleNamespace(article_id=round_row.article_id))
+            return work, engine
+
+    async def _compute(self, work: EngineWork, engine: Any) -> EngineResults:
+        """The work, done in the engine's worker process (`ENGINE_PROCESSES`) or its one thread here."""
+        loop = asyncio.get_running_loop()
+        if self.service.settings.engine_processes:
+            if self._engine_pool is None:
+                self._engine_pool = ProcessPoolExecutor(
+                    max_workers=self.service.settings.engine_processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=engine_work.warm_worker, initargs=(self.article_ref(None, None),))
+            try:
+                return await loop.run_in_executor(self._engine_pool, engine_work.compute_in_worker, work)
+            except BrokenProcessPool:
+                log.exception("the engine's worker process died; this step runs in the bot's own process")
+                self._engine_pool = None  # the next step starts a new pool
+                with db.transaction(self.service.sessions) as session:
+                    engine = self.service.engine_for(session, SimpleNamespace(article_id=work.article.article_id))
+        if self._engine_thread is None:
+            self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        return await loop.run_in_executor(self._engine_thread, engine_work.compute, engine, work)
+
+    def _apply_engine_work(self, work: EngineWork, results: EngineResults) -> Effects:
+        fx = Effects()
+        with db.transaction(self.service.sessions) as session:
+            if self._async_commit:  # as for a timer: if a database crash lost it, `engine_due` redoes it
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            round_row = session.get(m.Round, work.round_id, with_for_update=True)
+            if round_row is None:
+                return fx
+            now = self.service.clock.now()
+            owed_since = round_row.phase_started_at  # the bot's turn began when its speech was owed
+            live_round = LiveRound(session, round_row, now, fx=fx, defer_engine=True)
+            live_round.apply_engine(work, results)
+            if self.measure and work.bot is not None and owed_since is not None:
+                self.engine_delay.append((now - owed_since).total_seconds())
+        return fx
 
     # -- firing ----------------------------------------------------------------------------------------
     async def fire(self, deadline_id: int) -> None:
@@ -524,7 +650,8 @@ class Runtime:
             else:
                 bot, policy = None, "bot"
             timers.on_deadline(LiveRound(session, round_row, now, engine=engine, fx=fx, bot_user=bot,
-                                         fill_policy=policy), deadline)
+                                         fill_policy=policy, defer_engine=deadline.kind != live.K_ENGINE_DUE),
+                               deadline)
             service.metrics.lag((now - deadline.due_at).total_seconds())
             if self.measure and (round_row.state, round_row.phase_index) != before:
                 self.phase_lateness.append((now - deadline.due_at).total_seconds())

@@ -64,7 +64,7 @@ def vote(ctx: Context, side: str, round: int | None = None) -> Outgoing:  # noqa
         fx = Effects()
         lock_round(session, round_row.id)
         if round_row.state == states.JUDGING:
-            live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx).finish()
+            live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx, defer_engine=True).finish()
             commit_effects(ctx, fx)
     return Outgoing(text=f"Your vote for **{fmt.side_name(side)}** in round #{round_row.id} is counted "
                          "(voting again changes it).", kind=Kind.SUCCESS, ephemeral=True)
@@ -120,7 +120,7 @@ def judge(ctx: Context, winner: str, points: str | None = None, round: int | Non
                                             "speaker_points": stmt.excluded.speaker_points})
     session.execute(stmt)
     if everyone_has_voted(session, round_row):
-        live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx).finish()
+        live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx, defer_engine=True).finish()
     commit_effects(ctx, fx)
     return Outgoing(text=f"Ballot recorded for round #{round_row.id}: {fmt.side_name(winner)} wins"
                          + (f", points {', '.join(f'{v:g}' for v in speaker_points.values())}." if speaker_points

@@ -69,7 +69,7 @@ def practice(ctx: Context, motion: str | None = None, side: str | None = None,
     lineup.add_participant(session, round_row, ctx.user, user_side)
     lineup.add_participant(session, round_row, repo.bot_user(session, ctx.server.platform), bot_side, is_bot=True)
     states.transition(round_row, states.SIGNUP)
-    live.LiveRound(session, round_row, now, engine=ctx.engine, fx=fx,
+    live.LiveRound(session, round_row, now, engine=ctx.engine, fx=fx, defer_engine=True,
                    bot_user=repo.bot_user(session, ctx.server.platform)).begin()
     commit_effects(ctx, fx)
     started = Outgoing(

@@ -57,7 +57,7 @@ def join(ctx: Context, role: str | None = None, round: int | None = None) -> Out
                                      f"{label}."))
     current = live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx,
                              bot_user=repo.bot_user(session, ctx.server.platform),
-                             fill_policy=ctx.settings.fill_policy)
+                             fill_policy=ctx.settings.fill_policy, defer_engine=True)
     if role in fmt.sides:
         current.refresh_signup()  # the announcement shows who has taken which seat
     if (role in fmt.sides and round_row.state == states.SIGNUP and round_row.starts_at is None

@@ -72,7 +72,7 @@ def speech(ctx: Context, text: str | None = None, round: int | None = None) -> O
     if result.truncated:
         replies.append(f"It was longer than {live.MAX_SPEECH_CHARS:,} characters, so it was cut there.")
     if not phase.spec or not phase.spec.shared:
-        live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx).end_phase()
+        live.LiveRound(session, round_row, now, engine=round_engine(ctx, round_row), fx=fx, defer_engine=True).end_phase()
     commit_effects(ctx, fx)
     return Outgoing(text=" ".join(replies), kind=Kind.SUCCESS, ephemeral=True)
 
