@@ -9,8 +9,9 @@ still owes work; `bot.rounds.scheduler` delivers them after the commit.
 With `defer_engine` (how the runtime's timers and handlers run) a round never waits for the engine inside
 its transaction: it marks what the engine owes (a pending score, the bot's turn, the results) and moves
 on; `engine_work()` reads that work as plain values, the runtime computes it outside any transaction
-(`bot.rounds.engine_work`), and `apply_engine()` writes it in a second short transaction. An
-`engine_due` deadline does the work inline if that step never comes (a crash between the two).
+(`bot.rounds.engine_work`), and `apply_engine()` writes it in a second short transaction. If that step
+never comes (the process died between the two), the scheduler's sweep finds the round still owing work
+(`OWED_SWEEP_SECONDS`) and runs the step again.
 
 A timer firing (`bot.rounds.timers`), a chat message and a command all come here with the round row
 locked, and each checks the round's current state and phase first, so a duplicate or late event does
@@ -66,9 +67,8 @@ JUDGING_SECONDS = 120
 MAX_SPEECH_CHARS = 10_000
 
 # Deadline kinds (bot.rounds.timers maps each to a LiveRound method).
-K_SIGNUP, K_REMINDER, K_START, K_TIME_UP, K_PHASE_END, K_JUDGING_END, K_ENGINE_DUE = (
-    "signup", "reminder", "start", "time_up", "phase_end", "judging_end", "engine_due")
-ENGINE_DUE_SECONDS = 60.0  # real seconds: the engine's deferred step should have come by then
+K_SIGNUP, K_REMINDER, K_START, K_TIME_UP, K_PHASE_END, K_JUDGING_END = (
+    "signup", "reminder", "start", "time_up", "phase_end", "judging_end")
 WARN_PREFIX = "warn_"
 PENDING = "pending"  # in `speeches.score`: the engine has not scored this speech yet
 
@@ -86,6 +86,7 @@ class Effects:
     arm: list[m.Deadline] = field(default_factory=list)  # new deadline rows to schedule after the commit
     disarm: list[int] = field(default_factory=list)  # deadline ids whose jobs are obsolete
     engine: set[int] = field(default_factory=set)  # rounds the engine owes work (see `LiveRound.engine_work`)
+    work: list[tuple[EngineWork, Any]] | None = None  # that work, read in the same transaction (with its engine)
 
     def post(self, round_row: m.Round, message: Outgoing, where: str = "thread") -> None:
         """Queue a message for the round's thread (or its channel)."""
@@ -145,9 +146,8 @@ def grace_end(round_row: m.Round) -> datetime | None:
 
 
 def speech_row(session: Session, round_row: m.Round, phase_index: int) -> m.Speech | None:
-    """The speech row of a phase, if it has started."""
-    return session.scalars(select(m.Speech).where(m.Speech.round_id == round_row.id,
-                                                  m.Speech.phase_index == phase_index)).first()
+    """The speech row of a phase, if it has started (`round_row.speeches`: loaded once per transaction)."""
+    return next((s for s in round_row.speeches if s.phase_index == phase_index), None)
 
 
 def seconds_left(round_row: m.Round, now: datetime) -> float | None:
@@ -366,12 +366,12 @@ class LiveRound:
             speaker = speaker_for(row, fmt, phase)
             speech = m.Speech(round_id=row.id, phase_index=index, side=spec.side, kind=spec.kind,
                               participant_id=speaker.id if speaker else None, started_at=now, text="")
-            self.session.add(speech)
+            row.speeches.append(speech)  # so every reader of `row.speeches` in this transaction sees it
             self.session.flush()
             title = speech_title(fmt, phase)
             if speaker is not None and speaker.is_bot:
                 if self.defer_engine:  # the engine composes it after this transaction (`apply_engine`)
-                    self.owe_engine(index)
+                    self.fx.engine.add(row.id)
                     return
                 self.give_bot_speech(phase, speech, title)
                 index += 1
@@ -402,9 +402,7 @@ class LiveRound:
         """What the bot's speech in this phase answers, and the claims it must not repeat, as plain values."""
         assert phase.spec is not None
         row = self.row
-        earlier = self.session.scalars(select(m.Speech).where(m.Speech.round_id == row.id,
-                                                              m.Speech.phase_index < phase.index)
-                                       .order_by(m.Speech.phase_index)).all()
+        earlier = sorted((s for s in row.speeches if s.phase_index < phase.index), key=lambda s: s.phase_index)
         opponent = "\n".join(s.text for s in earlier if s.side not in (phase.spec.side, SHARED) and s.text)
         last_opponent = next((s.text for s in reversed(earlier)
                               if s.side not in (phase.spec.side, SHARED) and s.text), "")
@@ -439,14 +437,8 @@ class LiveRound:
 
     def bot_job_opponent(self, speech: m.Speech) -> str:
         """Everything the other side said before this speech."""
-        return "\n".join(s.text for s in self.session.scalars(select(m.Speech).where(
-            m.Speech.round_id == self.row.id, m.Speech.phase_index < speech.phase_index,
-            m.Speech.side.notin_((speech.side, SHARED)))))
-
-    def owe_engine(self, phase_index: int) -> None:
-        """Mark that the engine owes this round work, with a deadline that does it inline if it never comes."""
-        self.fx.engine.add(self.row.id)
-        self.add_deadline(K_ENGINE_DUE, self.now + timedelta(seconds=ENGINE_DUE_SECONDS), phase_index)
+        return "\n".join(s.text for s in sorted(self.row.speeches, key=lambda s: s.phase_index)
+                         if s.phase_index < speech.phase_index and s.side not in (speech.side, SHARED))
 
     def score_speech(self, speech: m.Speech, opponent_text: str, extra: dict[str, Any] | None = None) -> None:
         """The engine's score on the format's scale; an empty speech scores the bottom of the scale."""
@@ -493,10 +485,7 @@ class LiveRound:
                 if not speech.text.strip() and not phase.spec.shared:
                     speech.forfeited = True
                     self.post(messages.said_nothing(speaker_for(row, fmt, phase)))
-                opponent = "\n".join(s.text for s in self.session.scalars(select(m.Speech).where(
-                    m.Speech.round_id == row.id, m.Speech.phase_index < phase.index,
-                    m.Speech.side.notin_((speech.side, SHARED)))))
-                self.score_speech(speech, opponent)
+                self.score_speech(speech, self.bot_job_opponent(speech))
         self.enter_phase(phase.index + 1)
 
     def end_phase_if(self, deadline: m.Deadline) -> None:
@@ -580,7 +569,8 @@ class LiveRound:
             transition(row, JUDGING)
         if self.defer_engine and clash is None:
             row.phase_deadline = None  # judging with no closing time: the results are owed (`engine_work`)
-            self.owe_engine(len(phases(fmt)))
+            row.phase_started_at = self.now  # since when (the scheduler's sweep reads it)
+            self.fx.engine.add(row.id)
             return
         transition(row, FINISHED)
         self.close_deadlines()
@@ -679,7 +669,6 @@ class LiveRound:
             waiting = self.waiting_bot_speech()
             if waiting is not None and waiting[0].index == work.bot.phase_index:
                 phase, speech = waiting
-                self.close_deadlines(phase.index)
                 self.bot_speaks(speech, speech_title(self.fmt, phase), results.bot_text, results.bot_claim_ids,
                                 results.bot_score)
                 self.enter_phase(phase.index + 1)
@@ -689,25 +678,6 @@ class LiveRound:
                 self.fx.engine.add(self.row.id)
                 return
             self.finish(clash=results.clash_reason if work.clash is not None else "")
-
-    def engine_overdue(self, deadline: m.Deadline) -> None:
-        """The engine's step for this round never came (a crash between the two transactions): do it here."""
-        self.defer_engine = False
-        waiting = self.waiting_bot_speech()
-        if waiting is not None and waiting[0].index == deadline.phase_index:
-            phase, speech = waiting
-            self.close_deadlines(phase.index)
-            self.give_bot_speech(phase, speech, speech_title(self.fmt, phase))
-            self.enter_phase(phase.index + 1)
-            return
-        if self.awaiting_results():
-            for job in self.score_jobs():
-                speech = self.session.get(m.Speech, job.speech_id)
-                assert speech is not None
-                extra = {k: v for k, v in (speech.score or {}).items() if k != PENDING}
-                speech.score = None
-                self.score_speech(speech, job.opponent_text, extra=extra)
-            self.finish()
 
     def cancel(self, reason: str) -> None:
         """→ cancelled, with the reason posted in the channel."""

@@ -69,8 +69,9 @@ LOCK_CHECK_SECONDS = 1.0  # how often a standby tries the lock, and the holder c
 PENDING_HORIZON_SECONDS = 300  # debate seconds: a deadline this close keeps `pending_work()` true
 ADVISORY_LOCK_KEY = 4_447_001
 MAX_RETRIES = 5
-ENGINE_KINDS = frozenset({live.K_START, live.K_PHASE_END, live.K_ENGINE_DUE})  # run in a worker thread
 MAX_ENGINE_STEPS = 50  # one round's engine steps in a row (each moves the round on; a cap against a loop)
+TIMER_THREADS = 2  # threads for timer transactions, apart from the handlers' and the engine's
+OWED_SWEEP_SECONDS = 30.0  # a round owing the engine work this long with no step running here gets one
 
 _active: Runtime | None = None  # the runtime whose scheduler runs in this process (jobs fire into it)
 
@@ -198,10 +199,13 @@ class Runtime:
         self.platform = re.sub(r"[^a-z0-9_]", "_", service.platform.lower())[:24] or "bot"
         self.lock_key = ADVISORY_LOCK_KEY * 1000 + zlib.crc32(self.platform.encode()) % 1000
         self._async_commit = make_url(service.db_url).get_backend_name() == "postgresql"
-        self._engine_tasks: dict[int, asyncio.Task[None]] = {}  # round id -> its engine step
-        self._engine_again: set[int] = set()  # rounds given more engine work while their step ran
+        self._engine_tasks: dict[int, asyncio.Task[None]] = {}  # round id -> its engine steps
+        # round id -> its work in order: prepared in the owing transaction, or None (read it from the database)
+        self._engine_queue: dict[int, deque[tuple[EngineWork, Any] | None]] = defaultdict(deque)
         self._engine_pool: Executor | None = None
         self._engine_thread: ThreadPoolExecutor | None = None
+        self._timer_threads: ThreadPoolExecutor | None = None
+        self._engine_db_thread: ThreadPoolExecutor | None = None
         self.engine_delay: list[float] = []  # seconds from owing work to writing it, for benchmarks
 
     # -- lock: exactly one scheduler --------------------------------------------------------------------
@@ -358,20 +362,26 @@ class Runtime:
         self.release_lock()
         for task in self._engine_tasks.values():  # what they owed stays marked; `engine_due` or a restart does it
             task.cancel()
-        for pool in (self._engine_pool, self._engine_thread):
+        for pool in (self._engine_pool, self._engine_thread, self._timer_threads, self._engine_db_thread):
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
-        self._engine_pool = self._engine_thread = None
+        self._engine_pool = self._engine_thread = self._timer_threads = self._engine_db_thread = None
 
-    def reconcile(self, *, full: bool = False) -> None:
-        """Arm pending deadline rows without a job; drop jobs of rows already done."""
-        if self.scheduler is None:
-            return
+    def pending_deadlines(self) -> list[tuple[int, datetime]]:
+        """(id, due) of every pending deadline row of the platform."""
         with db.transaction(self.service.sessions) as session:
             query = (select(m.Deadline.id, m.Deadline.due_at).join(m.Round, m.Round.id == m.Deadline.round_id)
                      .join(m.Server, m.Server.id == m.Round.server_id)
                      .where(m.Deadline.done_at.is_(None), m.Server.platform == self.service.platform))
-            pending = session.execute(query).all()
+            return [(i, due) for i, due in session.execute(query)]
+
+    def reconcile(self, *, full: bool = False, pending: list[tuple[int, datetime]] | None = None) -> None:
+        """Arm pending deadline rows without a job; drop jobs of rows already done. `pending` (read in a
+        worker thread, as the periodic sync does) saves reading them here on the event loop."""
+        if self.scheduler is None:
+            return
+        if pending is None:
+            pending = self.pending_deadlines()
         pending_ids = {f"deadline:{i}" for i, _ in pending}
         stale = [j.id for j in self.scheduler.get_jobs(jobstore="default")
                  if j.id.startswith("deadline:") and j.id not in pending_ids] if full else []
@@ -443,7 +453,8 @@ class Runtime:
             drainer = self._drainers.get(round_id)
             if drainer is None or drainer.done():
                 self._drainers[round_id] = asyncio.get_running_loop().create_task(self._drain(round_id))
-        self.want_engine(fx.engine)
+        prepared = fx.work or []
+        self.want_engine(fx.engine - {work.round_id for work, _ in prepared} if fx.work is None else set(), prepared)
 
     async def _drain(self, round_id: int) -> None:
         queue = self._outbox[round_id]
@@ -509,14 +520,35 @@ class Runtime:
         return self._places[round_id]
 
     # -- the engine's share, outside the round's transaction -------------------------------------------
-    def want_engine(self, round_ids: set[int] | list[int]) -> None:
-        """Run an engine step for each round (or, if one runs, another after it)."""
+    def want_engine(self, round_ids: set[int] | list[int],
+                    prepared: list[tuple[EngineWork, Any]] | tuple[()] = ()) -> None:
+        """Queue engine steps: work already read (`prepared`), or work to read for these rounds."""
+        for work, engine in prepared:
+            self._engine_queue[work.round_id].append((work, engine))
         for round_id in round_ids:
+            self._engine_queue[round_id].append(None)
+        for round_id in {*round_ids, *(work.round_id for work, _ in prepared)}:
             task = self._engine_tasks.get(round_id)
-            if task is not None and not task.done():
-                self._engine_again.add(round_id)
+            if task is None or task.done():
+                self._engine_tasks[round_id] = asyncio.get_running_loop().create_task(self._engine_step(round_id))
+
+    def prepare_engine_work(self, session: Any, fx: Effects) -> None:
+        """Read what the engine owes the rounds in `fx`, in the transaction that made them owe it."""
+        fx.work = []
+        for round_id in sorted(fx.engine):
+            round_row = session.get(m.Round, round_id)
+            if round_row is None:
                 continue
-            self._engine_tasks[round_id] = asyncio.get_running_loop().create_task(self._engine_step(round_id))
+            ref = (self.article_ref(session, round_row.article_id) if self.service.settings.engine_processes
+                   else ArticleRef(round_row.article_id))
+            work = LiveRound(session, round_row, self.service.clock.now()).engine_work(ref)
+            if work is not None:
+                fx.work.append((work, self._engine_of(session, round_row.article_id)))
+
+    def _engine_of(self, session: Any, article_id: int | None) -> Any:
+        if self.service.settings.engine_processes:
+            return None  # the worker process builds its own from the article's texts
+        return self.service.engine_for(session, SimpleNamespace(article_id=article_id))
 
     async def resume_engine_work(self) -> None:
         """After a restart or a takeover: a step for every active round of the platform (most owe nothing)."""
@@ -529,24 +561,60 @@ class Runtime:
             return
         self.want_engine(ids)
 
+    async def sweep_engine_work(self) -> None:
+        """Rounds that have owed the engine work for `OWED_SWEEP_SECONDS` with no step here get one (the step
+        was lost: a process died between the round's transaction and the engine's)."""
+        cutoff = self.service.clock.now() - timedelta(seconds=OWED_SWEEP_SECONDS)
+
+        def owed() -> list[int]:
+            with db.transaction(self.service.sessions) as session:
+                mine = select(m.Server.id).where(m.Server.platform == self.service.platform)
+                bot_turns = (select(m.Round.id).join(m.Speech, (m.Speech.round_id == m.Round.id)
+                                                     & (m.Speech.phase_index == m.Round.phase_index))
+                             .join(m.Participant, m.Participant.id == m.Speech.participant_id)
+                             .where(m.Round.state == states.RUNNING, m.Speech.ended_at.is_(None),
+                                    m.Participant.is_bot.is_(True), m.Round.phase_started_at < cutoff,
+                                    m.Round.server_id.in_(mine)))
+                results = select(m.Round.id).where(m.Round.state == states.JUDGING, m.Round.phase_deadline.is_(None),
+                                                   m.Round.phase_started_at < cutoff, m.Round.server_id.in_(mine))
+                return [*session.scalars(bot_turns), *session.scalars(results)]
+
+        ids = [i for i in await asyncio.to_thread(owed)
+               if (task := self._engine_tasks.get(i)) is None or task.done()]
+        if ids:
+            log.warning("%d rounds owed the engine work with no step running; running it now", len(ids))
+            self.want_engine(ids)
+
     async def _engine_step(self, round_id: int) -> None:
+        queue = self._engine_queue[round_id]
         try:
             for _ in range(MAX_ENGINE_STEPS):
-                self._engine_again.discard(round_id)
-                found = await asyncio.to_thread(self._read_engine_work, round_id)
-                if found is None:
-                    if round_id in self._engine_again:
-                        continue
+                if not queue:
                     return
-                work, engine = found
+                item = queue.popleft()
+                if item is None:
+                    item = await self._in_engine_db_thread(self._read_engine_work, round_id)
+                    if item is None:
+                        continue
+                work, engine = item
                 results = await self._compute(work, engine)
-                fx = await asyncio.to_thread(self._apply_engine_work, work, results)
-                await self.deliver(fx)
-        except Exception:  # what it owed stays marked; the round's `engine_due` deadline does it inline
+                fx = await self._in_engine_db_thread(self._apply_engine_work, work, results)
+                await self.deliver(fx)  # queues the next step this one made owed (prepared in its transaction)
+            log.error("round %s asked for more than %d engine steps in a row", round_id, MAX_ENGINE_STEPS)
+        except Exception:  # what it owed stays marked; the scheduler's sweep runs the step again
             log.exception("engine step failed", extra={"round": round_id})
         finally:
             if self._engine_tasks.get(round_id) is asyncio.current_task():
                 del self._engine_tasks[round_id]
+                if not queue:
+                    self._engine_queue.pop(round_id, None)
+
+    async def _in_engine_db_thread(self, fn: Any, *args: Any) -> Any:
+        """The engine's reads and writes run one at a time in a thread of their own, so under load they
+        queue among themselves rather than crowd the timers' threads."""
+        if self._engine_db_thread is None:
+            self._engine_db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-db")
+        return await asyncio.get_running_loop().run_in_executor(self._engine_db_thread, fn, *args)
 
     def article_ref(self, session: Any, article_id: int | None) -> ArticleRef:
         """The article a round's engine reads, as plain values a worker process can rebuild it from."""
@@ -568,11 +636,7 @@ class Runtime:
                 return None
             work = LiveRound(session, round_row, self.service.clock.now()).engine_work(
                 self.article_ref(session, round_row.article_id))
-            if work is None:
-                return None
-            engine = None if self.service.settings.engine_processes else self.service.engine_for(
-                session, SimpleNamespace(article_id=round_row.article_id))
-            return work, engine
+            return None if work is None else (work, self._engine_of(session, round_row.article_id))
 
     async def _compute(self, work: EngineWork, engine: Any) -> EngineResults:
         """The work, done in the engine's worker process (`ENGINE_PROCESSES`) or its one thread here."""
@@ -606,20 +670,20 @@ class Runtime:
             owed_since = round_row.phase_started_at  # the bot's turn began when its speech was owed
             live_round = LiveRound(session, round_row, now, fx=fx, defer_engine=True)
             live_round.apply_engine(work, results)
+            if fx.engine:
+                self.prepare_engine_work(session, fx)
             if self.measure and work.bot is not None and owed_since is not None:
                 self.engine_delay.append((now - owed_since).total_seconds())
         return fx
 
     # -- firing ----------------------------------------------------------------------------------------
     async def fire(self, deadline_id: int) -> None:
-        """Run one deadline, then deliver. A start or the end of a phase may ask the engine for a speech or a
-        score, so its transaction runs in a worker thread; warnings and notices are quick and stay here."""
-        with db.transaction(self.service.sessions) as session:
-            kind = session.scalar(select(m.Deadline.kind).where(m.Deadline.id == deadline_id))
-        if kind in ENGINE_KINDS:
-            fx = await asyncio.to_thread(self.fire_now, deadline_id)
-        else:
-            fx = self.fire_now(deadline_id)
+        """Run one deadline, then deliver. Its transaction runs in the timers' own threads (never on the event
+        loop, where a wait for the database would stall every round, and never queued behind handlers'
+        or the engine's writes); it never waits for the engine (see `bot.rounds.engine_work`)."""
+        if self._timer_threads is None:
+            self._timer_threads = ThreadPoolExecutor(max_workers=TIMER_THREADS, thread_name_prefix="timer")
+        fx = await asyncio.get_running_loop().run_in_executor(self._timer_threads, self.fire_now, deadline_id)
         await self.deliver(fx)
 
     def fire_now(self, deadline_id: int) -> Effects:
@@ -650,8 +714,9 @@ class Runtime:
             else:
                 bot, policy = None, "bot"
             timers.on_deadline(LiveRound(session, round_row, now, engine=engine, fx=fx, bot_user=bot,
-                                         fill_policy=policy, defer_engine=deadline.kind != live.K_ENGINE_DUE),
-                               deadline)
+                                         fill_policy=policy, defer_engine=True), deadline)
+            if fx.engine:
+                self.prepare_engine_work(session, fx)
             service.metrics.lag((now - deadline.due_at).total_seconds())
             if self.measure and (round_row.state, round_row.phase_index) != before:
                 self.phase_lateness.append((now - deadline.due_at).total_seconds())
@@ -725,6 +790,10 @@ async def fire(deadline_id: int) -> None:
 
 
 async def sync() -> None:
-    """The periodic job: arm deadline rows written by other processes of the platform."""
+    """The periodic job: arm deadline rows written by other processes of the platform, and give rounds
+    whose engine step was lost another."""
     if _active is not None:
-        _active.reconcile()
+        runtime = _active
+        pending = await asyncio.to_thread(runtime.pending_deadlines)  # not on the event loop: rounds wait there
+        runtime.reconcile(pending=pending)
+        await runtime.sweep_engine_work()

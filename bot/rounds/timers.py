@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.rounds.live import (
-    K_ENGINE_DUE,
     K_JUDGING_END,
     K_PHASE_END,
     K_REMINDER,
@@ -35,7 +34,6 @@ HANDLERS: dict[str, Callable[[LiveRound, m.Deadline], None]] = {
     K_TIME_UP: LiveRound.time_up,
     K_PHASE_END: LiveRound.end_phase_if,
     K_JUDGING_END: lambda live, deadline: live.close_voting(),
-    K_ENGINE_DUE: LiveRound.engine_overdue,
 }
 
 

@@ -29,6 +29,8 @@ def time_now(ctx: Context) -> datetime:
 def commit_effects(ctx: Context, fx: Effects) -> None:
     """Deliver a round's effects (posts, timers) once the transaction has committed."""
     runtime = runtime_of(ctx.service)
+    if fx.engine:  # what the engine now owes, read in this transaction (it runs once this one has committed)
+        runtime.prepare_engine_work(ctx.session, fx)
 
     async def deliver() -> None:
         await runtime.deliver(fx)
