@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -84,6 +85,15 @@ def wait_db(sessions, predicate, timeout: float = 90, what: str = "condition"):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def restart_postgres() -> None:
+    """Restart the machine's PostgreSQL cluster (every connection drops); skips where this cannot be done."""
+    if shutil.which("pg_ctlcluster") is None or not Path("/etc/postgresql").is_dir():
+        pytest.skip("restarting PostgreSQL needs pg_ctlcluster (Debian's postgresql-common) on this machine")
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True,
+                   capture_output=True, timeout=120)
 
 
 @pytest.mark.slow
