@@ -236,6 +236,7 @@ class SlackAdapter:
         self._new_marks: list[tuple[str, float]] = []  # SQLite: signatures not yet written to the marks file
         self._marker: asyncio.Task[None] | None = None
         self._stored: set[str] = set()  # event ids this process wrote to the inbox and has not processed yet
+        self._claimed: set[str] = set()  # inbox events a replay here has claimed, not yet handled
         self._sweeper: asyncio.Task[None] | None = None
         # process_before_response=False: Bolt answers Slack as soon as ack() is called. Bolt's own logger
         # is a child of `slack_bolt`, so its level (and Socket Mode's payload dumps at DEBUG) follow the
@@ -249,7 +250,8 @@ class SlackAdapter:
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
         await self.service.start()
-        await self.replay_inbox()  # events acknowledged before a crash, never processed
+        # events acknowledged before a crash and never started, or started long ago (a live peer's are claimed)
+        await self.replay_inbox(older_than=INBOX_STALE_SECONDS, unclaimed=True)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
         self._marker = asyncio.get_running_loop().create_task(self._keep_marks())
 
@@ -291,29 +293,88 @@ class SlackAdapter:
         bots = {a.get("user_id") for a in body.get("authorizations") or [] if isinstance(a, dict)}
         return not (mention and mention.group(1) in bots)
 
+    @classmethod
+    def inbox_key(cls, body: dict[str, Any]) -> str | None:
+        """The inbox key of a request the bot must not lose after its 200: a chat message (its event id),
+        a slash command or a button click (its trigger id, which Slack makes once per user action, and
+        which the reply's `response_url` comes with); None for anything else."""
+        if cls.keeps(body):
+            return str(body["event_id"])
+        trigger, response_url = body.get("trigger_id"), body.get("response_url")
+        if not (isinstance(trigger, str) and trigger and isinstance(response_url, str) and response_url):
+            return None
+        if isinstance(body.get("command"), str):
+            return f"cmd:{trigger}"
+        if body.get("type") == "block_actions":
+            action = (body.get("actions") or [{}])[0]
+            if isinstance(action, dict) and not str(action.get("action_id", "")).startswith(render.FORM_PREFIX):
+                return f"act:{trigger}"  # a form button only opens a modal, which a replay could not
+        return None
+
     async def store_event(self, body: dict[str, Any]) -> bool:
-        """Write a chat message to the inbox before the ack (`web_app(durable=...)`); False when it is
-        there already (Slack's retry, or a replay sent to any process)."""
-        if not self.keeps(body):
+        """Write a chat message, slash command or button click to the inbox before the ack
+        (`web_app(durable=...)`); False when it is there already (Slack's retry, or a replay sent to any
+        process)."""
+        key = self.inbox_key(body)
+        if key is None:
             return True
-        key = body["event_id"]
-        fresh = await asyncio.to_thread(self.service.inbox.put, key, body,
-                                        order_key=ts_order_key(body["event"].get("ts")))
+        if key.startswith(("cmd:", "act:")):  # in arrival order among the chunks (Slack's ts is epoch µs too)
+            order = int(time.time() * 1_000_000)
+        else:
+            order = ts_order_key(body["event"].get("ts"))
+        fresh = await asyncio.to_thread(self.service.inbox.put, key, body, order_key=order)
         if fresh:
             self._stored.add(key)
         return fresh
 
-    async def replay_inbox(self, older_than: float = 0.0) -> int:
-        """Process inbox events left unprocessed (a crash after the ack, a database failure), in Slack's order."""
+    async def _claim(self, key: str | None) -> bool:
+        """May this process handle the inbox event `key`? False when another process has claimed it."""
+        if key is None or key not in self._stored:
+            return True
+        if key in self._claimed:  # a replay here claimed it already
+            self._claimed.discard(key)
+            return True
         try:
-            pending = await asyncio.to_thread(self.service.inbox.pending, older_than=older_than)
+            if await asyncio.to_thread(self.service.inbox.claim, key):
+                return True
+        except Exception as exc:  # the database is failing: the handler will leave the row for the sweep
+            log.warning("could not claim an inbox event: %s", type(exc).__name__)
+            return True
+        self._stored.discard(key)
+        log.info("inbox event %s is being handled by another process", key)
+        return False
+
+    async def _finish_durable(self, key: str | None) -> None:
+        """Mark an inbox event processed: the handler's transaction did already if it reached one; this
+        covers events that never do (help, a usage error)."""
+        if key is None or key not in self._stored:
+            return
+        self._stored.discard(key)
+        try:
+            await asyncio.to_thread(self.service.inbox.done, key)
+        except Exception as exc:  # harmless: a replay is a duplicate the core drops
+            log.warning("could not mark an inbox event done: %s", type(exc).__name__)
+
+    async def replay_inbox(self, older_than: float = 0.0, unclaimed: bool = False) -> int:
+        """Process inbox events left unprocessed (a crash after the ack, a database failure), in Slack's order;
+        each is claimed first, so a peer that is handling it keeps it."""
+        inbox = self.service.inbox
+        try:
+            pending = await asyncio.to_thread(inbox.pending, older_than=older_than, unclaimed=unclaimed)
+            pending = [(k, b) for k, b, attempts in pending if await asyncio.to_thread(inbox.claim, k, attempts)]
         except Exception as exc:  # the database is down: the next sweep tries again
             log.warning("inbox replay skipped: %s", type(exc).__name__)
             return 0
         for key, body in pending:
             self._recent.pop(key, None)
             self._stored.add(key)
-            await self._work(lambda body=body: self._chat_message(body, body.get("event") or {}))
+            self._claimed.add(key)
+            if key.startswith(("cmd:", "act:")):
+                respond = AsyncRespond(response_url=body.get("response_url"))
+                run = self._replay_command if key.startswith("cmd:") else self._replay_action
+                await self._work(lambda body=body, respond=respond, run=run: run(body, respond))
+            else:
+                await self._work(lambda body=body: self._chat_message(body, body.get("event") or {}))
         if pending:
             log.info("replayed %d inbox events", len(pending))
         return len(pending)
@@ -464,6 +525,33 @@ class SlackAdapter:
 
     async def on_command(self, ack: Any, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
+        incoming = await self._command_incoming(body, respond, client)
+        if incoming is not None:
+            await self._work(lambda: self._answer(incoming, self.inbox_key(body), respond))
+
+    async def _replay_command(self, body: dict[str, Any], respond: AsyncRespond) -> None:
+        incoming = await self._command_incoming(body, respond, None)
+        if incoming is not None:
+            await self._answer(incoming, self.inbox_key(body), respond)
+
+    async def _answer(self, incoming: Incoming, key: str | None, respond: AsyncRespond) -> None:
+        """Handle a command or button click and reply; an inbox event the database failed on stays pending."""
+        incoming.durable = key is not None and key in self._stored
+        if not await self._claim(key):
+            return
+        try:
+            replies = await self._handle(incoming)
+        except RetryLater:  # the database failed: the inbox row stays pending for the sweep
+            self._recent.pop(incoming.event_id or "", None)
+            return
+        await self._finish_durable(key)
+        await self.deliver(replies, incoming, respond=respond)
+
+    async def _command_incoming(self, body: dict[str, Any], respond: AsyncRespond,
+                                client: AsyncWebClient | None) -> Incoming | None:
+        """A slash command as the core's event; None when it was answered here (a form opened, a usage
+        error). `client` is None for a command replayed from the inbox, which can open no modal."""
+        key = self.inbox_key(body)
         text = slack_text_to_plain(body.get("text") or "", mentions_as_ids=True)
         place = Place(channel_id=body.get("channel_id", ""))
         server = self._server(body.get("team_id", ""), body.get("team_domain", ""))
@@ -471,24 +559,36 @@ class SlackAdapter:
         try:
             command = commands.get((text.split() or ["help"])[0].lower())
             if forms.wants_form(command, text) and body.get("trigger_id"):
+                await self._finish_durable(key)
+                if client is None:  # replayed: the trigger id that opens a modal lasts 3 s
+                    raise commands.UsageError(f"`/debate {command.name}` was interrupted by a restart; "
+                                              "please run it again.")
                 await self._open_form(client, body["trigger_id"], server, command, {}, place)
-                return
+                return None
             command, options = hygiene.check_text(text)
         except commands.UsageError as exc:
+            await self._finish_durable(key)
             await respond(response_type="ephemeral", **render.payload(
                 Outgoing(text=exc.reply, kind=Kind.ERROR, ephemeral=True)))
-            return
-
-        async def work() -> None:
-            incoming = Incoming(server=server, user=await self._user(body["user_id"], body.get("user_name", "")),
-                                place=place, command=command.name, options=options, text=text, event_id=event_id,
-                                at=datetime.now(UTC))
-            await self.deliver(await self._handle(incoming), incoming, respond=respond)
-
-        await self._work(work)
+            return None
+        return Incoming(server=server, user=await self._user(body["user_id"], body.get("user_name", "")),
+                        place=place, command=command.name, options=options, text=text, event_id=event_id,
+                        at=datetime.now(UTC))
 
     async def on_action(self, ack: Any, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
+        incoming = await self._action_incoming(body, respond, client)
+        if incoming is not None:
+            await self._work(lambda: self._answer(incoming, self.inbox_key(body), respond))
+
+    async def _replay_action(self, body: dict[str, Any], respond: AsyncRespond) -> None:
+        incoming = await self._action_incoming(body, respond, None)
+        if incoming is not None:
+            await self._answer(incoming, self.inbox_key(body), respond)
+
+    async def _action_incoming(self, body: dict[str, Any], respond: AsyncRespond,
+                               client: AsyncWebClient | None) -> Incoming | None:
+        """A button click as the core's event; None when it was answered here (a form, a refused value)."""
         action = (body.get("actions") or [{}])[0]
         command_text = action.get("value") or action.get("action_id", "").partition(":")[2]
         container = body.get("container") or {}
@@ -499,31 +599,28 @@ class SlackAdapter:
         server = self._server(team.get("id") or (body.get("user") or {}).get("team_id", ""), team.get("domain", ""))
         user_info = body.get("user") or {}
         if action.get("action_id", "").startswith(render.FORM_PREFIX):
+            if client is None:
+                return None
             try:
                 command, given = forms.split_id(command_text)
                 await self._open_form(client, body["trigger_id"], server, command, given, place)
             except (commands.UsageError, KeyError) as exc:
                 log.info("cannot open form for %r: %s", command_text, exc)
-            return
+            return None
 
         try:
             hygiene.check_text(str(command_text))
         except commands.UsageError as exc:
             log.info("button refused: %s", exc)
+            await self._finish_durable(self.inbox_key(body))
             if body.get("response_url"):
                 await respond(response_type="ephemeral", replace_original=False, **render.payload(
                     Outgoing(text=exc.reply, kind=Kind.ERROR, ephemeral=True)))
-            return
-
-        async def work() -> None:
-            incoming = Incoming(server=server, user=await self._user(user_info.get("id", ""),
-                                                                     user_info.get("username", "")),
-                                place=place, action_id=command_text, event_id=f"act:{body.get('trigger_id') or ''}"
-                                f"{'' if body.get('trigger_id') else action.get('action_ts', '')}",
-                                at=datetime.now(UTC))
-            await self.deliver(await self._handle(incoming), incoming, respond=respond)
-
-        await self._work(work)
+            return None
+        return Incoming(server=server, user=await self._user(user_info.get("id", ""), user_info.get("username", "")),
+                        place=place, action_id=command_text, event_id=f"act:{body.get('trigger_id') or ''}"
+                        f"{'' if body.get('trigger_id') else action.get('action_ts', '')}",
+                        at=datetime.now(UTC))
 
     async def on_view(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
@@ -570,6 +667,8 @@ class SlackAdapter:
     async def _chat_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         key = body.get("event_id")
         durable = isinstance(key, str) and key in self._stored
+        if durable and not await self._claim(key):
+            return
         place = Place(channel_id=event.get("channel", ""), thread_id=event.get("thread_ts"))
         incoming = Incoming(server=self._server(body.get("team_id") or event.get("team", "")),
                             user=await self._user(event["user"]), place=place,
@@ -582,11 +681,7 @@ class SlackAdapter:
             self._recent.pop(key, None)
             return
         if durable:
-            self._stored.discard(key)
-            try:  # the handler's transaction marked it already; this covers events that never reach one
-                await asyncio.to_thread(self.service.inbox.done, key)
-            except Exception as exc:  # harmless: a replay is a duplicate the core drops
-                log.warning("could not mark an inbox event done: %s", type(exc).__name__)
+            await self._finish_durable(key)
         await self.deliver(replies, incoming)
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:

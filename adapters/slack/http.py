@@ -10,8 +10,8 @@ Before Bolt sees a request, it must pass, in this order (each refusal is one log
 3. a replay check (401): a signature seen before, in this process or (with `claim`) any process
    sharing the database;
 4. the body's shape (400): UTF-8, and a JSON object (or a form whose `payload` is a JSON object);
-5. with `durable`, the inbox: an event the adapter keeps (a chat message) is written to the database
-   before Bolt acks it. A second delivery of a stored event gets 200 and goes no further; a failed
+5. with `durable`, the inbox: a request the adapter keeps (a chat message, a slash command, a button
+   click) is written to the database before Bolt acks it. A second delivery of a stored event gets 200 and goes no further; a failed
    write gets 503, so Slack retries instead of hearing 200 for an event that could be lost.
 """
 
@@ -231,7 +231,7 @@ def web_app(bolt: AsyncApp, signing_secret: str, gate: IdleGate | None = None,
         body = check_shape(text, request.content_type)
         if not await guard.first_time(signature or ""):
             raise BadRequest(401, "replayed")
-        if durable is not None and body.get("type") == "event_callback":
+        if durable is not None:
             try:
                 fresh = await durable(body)
             except Exception as exc:  # the database is down: no 200 for an event we could lose

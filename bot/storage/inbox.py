@@ -3,17 +3,19 @@
     inbox = Inbox(engine, "slack")
     if inbox.put(event_id, raw_event, order_key=ts_us):   # one INSERT ... ON CONFLICT DO NOTHING, committed
         ack()                                               # only now does the platform hear 200
-        ...process...; inbox.done(event_id)                 # or `mark_done(session, ...)` inside the handler's
+        if inbox.claim(event_id): ...process...; inbox.done(event_id)   # or `mark_done(session, ...)` in the handler's
                                                             # own transaction, so "done" commits with its effects
-    for key, payload in inbox.pending(older_than=10):       # at start-up and by a periodic sweep
-        ...process again...
+    for key, payload, attempts in inbox.pending(older_than=10):   # at start-up and by a periodic sweep
+        if inbox.claim(key, attempts): ...process again...      # exactly one process wins each attempt
 
 - The unique key (platform, event id) doubles as replay protection across processes and restarts: a
   second delivery of the same event finds the row and `put` returns False.
 - The insert commits with full durability (PostgreSQL's default `synchronous_commit`; SQLite in WAL mode
   survives a killed process), on its own connection, so it never waits for a handler's transaction on
   PostgreSQL.
-- A row that failed `MAX_ATTEMPTS` times is left alone (and counted by `depth`), so one poison event never
+- Each attempt is claimed first (`claim`: attempts + 1, only if nobody else has), by the process that acked
+  the event as well as by one replaying it, so two processes never handle one event at once.
+- A row that was attempted `MAX_ATTEMPTS` times is left alone (and counted by `depth`), so one poison event never
   blocks start-up.
 """
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select, update
+from sqlalchemy import Engine, create_engine, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -70,22 +72,27 @@ class Inbox:
         with self.engine.begin() as conn:
             conn.execute(_done(self.platform, key))
 
-    def failed(self, key: str) -> None:
-        """Count a failed attempt; the row stays pending until MAX_ATTEMPTS."""
-        with self.engine.begin() as conn:
-            conn.execute(update(m.InboxEvent).where(
-                m.InboxEvent.platform == self.platform, m.InboxEvent.key == key[:KEY_CHARS],
-                m.InboxEvent.processed_at.is_(None)).values(attempts=m.InboxEvent.attempts + 1))
-
-    def pending(self, *, older_than: float = 0.0, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
-        """Unprocessed events received at least `older_than` seconds ago, in the platform's order."""
+    def pending(self, *, older_than: float = 0.0, unclaimed: bool = False,
+                limit: int = 1000) -> list[tuple[str, dict[str, Any], int]]:
+        """Unprocessed events received at least `older_than` seconds ago (with `unclaimed`, also any that no
+        process has started on), in the platform's order, as (key, payload, attempts so far)."""
         cutoff = _now() - timedelta(seconds=older_than)
+        due = m.InboxEvent.received_at <= cutoff
         with self.engine.connect() as conn:
-            rows = conn.execute(select(m.InboxEvent.key, m.InboxEvent.payload).where(
+            rows = conn.execute(select(m.InboxEvent.key, m.InboxEvent.payload, m.InboxEvent.attempts).where(
                 m.InboxEvent.platform == self.platform, m.InboxEvent.processed_at.is_(None),
-                m.InboxEvent.attempts < MAX_ATTEMPTS, m.InboxEvent.received_at <= cutoff)
+                m.InboxEvent.attempts < MAX_ATTEMPTS, or_(due, m.InboxEvent.attempts == 0) if unclaimed else due)
                 .order_by(m.InboxEvent.order_key, m.InboxEvent.id).limit(limit)).all()
-        return [(key, payload) for key, payload in rows]
+        return [(key, payload, attempts) for key, payload, attempts in rows]
+
+    def claim(self, key: str, attempts: int = 0) -> bool:
+        """Start an attempt on the event, if nobody has since `attempts` was read: True for exactly one
+        process (the one that acked it, or one replaying it), so an event is not handled twice at once."""
+        with self.engine.begin() as conn:
+            return (conn.execute(update(m.InboxEvent).where(
+                m.InboxEvent.platform == self.platform, m.InboxEvent.key == key[:KEY_CHARS],
+                m.InboxEvent.processed_at.is_(None), m.InboxEvent.attempts == attempts)
+                .values(attempts=m.InboxEvent.attempts + 1)).rowcount or 0) == 1
 
     def depth(self) -> int:
         """How many events wait to be processed (including any given up on)."""

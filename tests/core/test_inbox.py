@@ -15,16 +15,20 @@ def test_put_is_once_per_event_and_pending_is_in_platform_order(database_url: st
         assert box.put("Ev2", {"n": 2}, order_key=1_700_000_000_000_002)
         assert not box.put("Ev1", {"n": 1}), "a second delivery (retry, replay to any process) is refused"
         assert inbox.Inbox(engine, "discord").put("Ev1", {}), "keys are per platform"
-        assert [key for key, _ in box.pending()] == ["Ev1", "Ev2", "Ev3"]
+        assert [key for key, _, _ in box.pending()] == ["Ev1", "Ev2", "Ev3"]
         assert box.depth() == 3
         with db.transaction(db.session_factory(engine)) as session:  # done inside a handler's transaction
             inbox.mark_done(session, "slack", "Ev1")
         box.done("Ev2")
         box.done("Ev2")  # idempotent
-        assert [payload for _, payload in box.pending()] == [{"n": 3}]
+        assert [payload for _, payload, _ in box.pending()] == [{"n": 3}]
         assert box.pending(older_than=3600) == [], "a sweep leaves fresh rows to the process handling them"
-        for _ in range(inbox.MAX_ATTEMPTS):
-            box.failed("Ev3")
+        assert [k for k, _, _ in box.pending(older_than=3600, unclaimed=True)] == ["Ev3"], "never started: any may"
+        assert box.claim("Ev3") and not box.claim("Ev3"), "exactly one process wins an attempt"
+        assert box.pending(older_than=3600, unclaimed=True) == [], "a fresh claimed row is left to its process"
+        assert [a for _, _, a in box.pending()] == [1]
+        for attempts in range(1, inbox.MAX_ATTEMPTS):
+            assert box.claim("Ev3", attempts)
         assert box.pending() == [] and box.depth() == 1, "a poison event is given up on, but still counted"
         assert not box.put("Ev2", {"n": 2}), "a processed event still refuses replays until pruned"
         assert box.prune(keep_seconds=0) == 2

@@ -3,6 +3,8 @@
 - A chat message is written to the inbox before Slack hears 200; a process that dies before handling it
   (here: its work never runs) leaves the row, and the next process to start replays it into the speech.
 - The same event sent again, to any process, gets 200 and is not processed twice.
+- Slash commands and button clicks are kept the same way, keyed by their trigger id, and answered through
+  their `response_url` when replayed.
 - A failed inbox write gets 503 (Slack retries), never 200.
 - Three chunks delivered out of order end up in the speech in `ts` order.
 """
@@ -26,9 +28,11 @@ def first_speech(slack: SlackHarness) -> str:
         return row.text
 
 
-def inbox_rows(slack: SlackHarness) -> list[tuple[str, bool]]:
+def inbox_rows(slack: SlackHarness, kinds: tuple[str, ...] = ("Ev",)) -> list[tuple[str, bool]]:
+    """(key, processed) of the inbox rows whose key starts with one of `kinds` (chat messages by default)."""
     with db.transaction(slack.adapter.service.sessions) as session:
-        return [(r.key, r.processed_at is not None) for r in session.scalars(select(m.InboxEvent).order_by(m.InboxEvent.id))]
+        return [(r.key, r.processed_at is not None) for r in session.scalars(select(m.InboxEvent).order_by(m.InboxEvent.id))
+                if r.key.startswith(kinds)]
 
 
 async def practice_thread(slack: SlackHarness) -> str:
@@ -121,3 +125,56 @@ async def test_a_database_failure_while_handling_leaves_the_event_for_the_sweep(
     assert await slack.adapter.replay_inbox() == 1  # what the sweep does every few seconds
     await slack.idle()
     assert first_speech(slack) == text and inbox_rows(slack) == [("EvDBDOWN", True)]
+
+
+async def test_an_acknowledged_command_and_button_click_are_replayed_after_a_crash(slack_factory: Any) -> None:
+    first: SlackHarness = await slack_factory()
+
+    async def died(*_: Any) -> None:  # killed right after the 200: the command is never handled
+        return None
+
+    first.adapter._answer = died  # type: ignore[method-assign]
+    assert (await first.command("/debate practice diplomacy pro"))[0] == 200
+    assert (await first.click("help"))[0] == 200
+    await first.idle()
+    assert not first.fake.of("chat.postMessage") and not first.fake.of("response_url")
+    assert [done for _, done in inbox_rows(first, ("cmd:", "act:"))] == [False, False], "durable before the 200"
+
+    second: SlackHarness = await slack_factory()  # the next process to start replays both, in arrival order
+    await second.wait_call("chat.postMessage", "Speech 1 of 6")
+    await second.wait_call("response_url", "Debate bot commands")  # the click's reply, through its response_url
+    await second.idle()
+    assert [done for _, done in inbox_rows(second, ("cmd:", "act:"))] == [True, True]
+    practices = [c for c in second.fake.calls if c.method == "chat.postMessage" and "Speech 1 of 6" in c.blocks_text()]
+    assert len(practices) == 1, "one practice round, started once"
+
+
+async def test_an_event_another_process_is_handling_is_not_replayed(slack_factory: Any) -> None:
+    """A process that starts while a peer is handling an event it acked leaves that event to the peer."""
+    import asyncio
+
+    first: SlackHarness = await slack_factory()
+    held = asyncio.Event()
+    real_handle = first.adapter._handle
+
+    async def slow_handle(incoming: Any) -> Any:  # the peer has claimed the command and is still at work on it
+        await held.wait()
+        return await real_handle(incoming)
+
+    first.adapter._handle = slow_handle  # type: ignore[method-assign]
+    assert (await first.command("/debate help"))[0] == 200
+    box = first.adapter.service.inbox
+    for _ in range(1000):  # wait for the claim (a condition, not a time)
+        if [a for _, _, a in await asyncio.to_thread(box.pending)] == [1]:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the acking process never claimed its command")
+
+    second: SlackHarness = await slack_factory()  # starts while the peer works: replays nothing of it
+    await second.idle()
+    assert not first.fake.of("response_url")
+    held.set()
+    await first.idle()
+    assert len(first.fake.of("response_url")) == 1, "answered once"
+    assert inbox_rows(first, ("cmd:",))[0][1], "and marked processed"

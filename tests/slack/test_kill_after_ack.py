@@ -1,7 +1,8 @@
 """Nothing acknowledged is lost, with real processes (issue 12, probe item 4).
 
 A real `debate-bot run slack` process serves signed Slack events over HTTP; a fake Slack Web API runs in a
-process of its own. Each speech chunk gets HTTP 200, and then:
+process of its own. The slash command that starts a practice round, and each speech chunk, gets HTTP 200,
+and then:
 - the bot process is SIGKILLed 0-200 ms after the 200, and a new process is started on the same database;
 - or PostgreSQL is restarted at that moment, while the process lives on.
 Every acknowledged chunk ends up in the speech, in Slack's order, and nobody is told "Something went wrong".
@@ -178,9 +179,12 @@ def slack_bot(settings: Any, tmp_path: Path) -> Any:
 
 
 @pytest.mark.slow
-def test_sigkill_0_to_200_ms_after_the_200_loses_no_chunk(settings: Any, slack_bot: SlackBot) -> None:
+def test_sigkill_0_to_200_ms_after_the_200_loses_no_command_or_chunk(settings: Any, slack_bot: SlackBot) -> None:
     sessions = db.session_factory(db.make_engine(settings.resolved_database_url))
     assert slack_bot.command("/debate practice diplomacy pro") == 200
+    assert slack_bot.bot is not None
+    slack_bot.bot.kill()  # at once after the command's 200: the next process starts the round
+    slack_bot.start()
     thread_ts = wait_call(slack_bot.fake_url, "Speech 1 of 6")["params"]["thread_ts"]
     base = 1_800_000_000
     left_for_next: list[bool] = []  # killed before the chunk was handled: only the inbox row held it
