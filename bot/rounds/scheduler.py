@@ -35,7 +35,7 @@ import logging
 import multiprocessing
 import re
 import zlib
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
@@ -71,6 +71,7 @@ ADVISORY_LOCK_KEY = 4_447_001
 MAX_RETRIES = 5
 MAX_ENGINE_STEPS = 50  # one round's engine steps in a row (each moves the round on; a cap against a loop)
 TIMER_THREADS = 2  # threads for timer transactions, apart from the handlers' and the engine's
+CACHED_ROUNDS = 4096  # rounds whose places and keyed posts are kept in memory (older ones are read again)
 OWED_SWEEP_SECONDS = 30.0  # a round owing the engine work this long with no step running here gets one
 
 _active: Runtime | None = None  # the runtime whose scheduler runs in this process (jobs fire into it)
@@ -189,9 +190,10 @@ class Runtime:
         self._watcher: asyncio.Task[None] | None = None
         self._outbox: dict[int, deque[tuple[str, Outgoing]]] = defaultdict(deque)
         self._drainers: dict[int, asyncio.Task[None]] = {}
-        self._keyed: dict[tuple[int, str], tuple[Place, str]] = {}  # (round, Outgoing.key) -> where it was posted
+        # (round, Outgoing.key) -> where it was posted; both caches keep the most recent rounds only
+        self._keyed: OrderedDict[tuple[int, str], tuple[Place, str]] = OrderedDict()
         self.executor = TrackedExecutor()
-        self._places: dict[int, tuple[Server, Place, Place]] = {}
+        self._places: OrderedDict[int, tuple[Server, Place, Place]] = OrderedDict()
         self.fired = 0
         self.phase_lateness: list[float] = []  # seconds late, for benchmarks
         self.measure = False
@@ -470,7 +472,7 @@ class Runtime:
                 place = message.place or (channel if where == "channel" else thread)
                 message_id = await self.service.messenger.send(server, place, message)
                 if message.key:
-                    self._keyed[(round_id, message.key)] = (place, message_id)
+                    remember(self._keyed, (round_id, message.key), (place, message_id))
             except Exception as exc:
                 self.service.metrics.api_error("round post")
                 describe = getattr(self.service.messenger, "describe_error", None)
@@ -479,6 +481,11 @@ class Runtime:
                     log.error("could not post a round message, dropped: %s", refusal, extra={"round": round_id})
                 else:
                     log.exception("could not post a round message", extra={"round": round_id})
+
+        if self._drainers.get(round_id) is asyncio.current_task():  # a long-lived process keeps no empty queues
+            del self._drainers[round_id]
+            if not queue:
+                self._outbox.pop(round_id, None)
 
     def busy(self) -> bool:
         """True while a timer job or an engine step runs, or a round's outbox still holds messages."""
@@ -499,25 +506,31 @@ class Runtime:
         """(server, channel, thread) of a round; opens the thread once and stores its id."""
         if round_id in self._places:
             return self._places[round_id]
+        # read and write in a worker thread: a wait for the database never stalls the event loop
+        server, channel, thread_id, motion = await asyncio.to_thread(self._read_places, round_id)
+        if thread_id:
+            thread = Place(channel_id=channel.channel_id, thread_id=thread_id)
+        else:
+            name = f"Round #{round_id}: {motion}"[:90]
+            thread = await self.service.messenger.open_thread(server, channel, name)
+            await asyncio.to_thread(self._store_thread, round_id, thread.thread_id)
+        remember(self._places, round_id, (server, channel, thread))
+        return server, channel, thread
+
+    def _read_places(self, round_id: int) -> tuple[Server, Place, str | None, str]:
         with db.transaction(self.service.sessions) as session:
             round_row = session.get(m.Round, round_id)
             assert round_row is not None
             server_row = session.get(m.Server, round_row.server_id)
             assert server_row is not None
             server = Server(platform=server_row.platform, external_id=server_row.external_id, name=server_row.name)
-            channel = Place(channel_id=round_row.channel_id)
-            thread_id, motion = round_row.thread_id, round_row.motion_text
-        if thread_id:
-            thread = Place(channel_id=channel.channel_id, thread_id=thread_id)
-        else:
-            name = f"Round #{round_id}: {motion}"[:90]
-            thread = await self.service.messenger.open_thread(server, channel, name)
-            with db.transaction(self.service.sessions) as session:
-                round_row = session.get(m.Round, round_id)
-                if round_row is not None and not round_row.thread_id:
-                    round_row.thread_id = thread.thread_id
-        self._places[round_id] = (server, channel, thread)
-        return self._places[round_id]
+            return server, Place(channel_id=round_row.channel_id), round_row.thread_id, round_row.motion_text
+
+    def _store_thread(self, round_id: int, thread_id: str | None) -> None:
+        with db.transaction(self.service.sessions) as session:
+            round_row = session.get(m.Round, round_id)
+            if round_row is not None and not round_row.thread_id:
+                round_row.thread_id = thread_id
 
     # -- the engine's share, outside the round's transaction -------------------------------------------
     def want_engine(self, round_ids: set[int] | list[int],
@@ -684,6 +697,7 @@ class Runtime:
         if self._timer_threads is None:
             self._timer_threads = ThreadPoolExecutor(max_workers=TIMER_THREADS, thread_name_prefix="timer")
         fx = await asyncio.get_running_loop().run_in_executor(self._timer_threads, self.fire_now, deadline_id)
+        self._retries.pop(deadline_id, None)
         await self.deliver(fx)
 
     def fire_now(self, deadline_id: int) -> Effects:
@@ -744,6 +758,14 @@ class Runtime:
             return session.scalar(select(m.Deadline.id).join(m.Round, m.Round.id == m.Deadline.round_id).where(
                 m.Deadline.done_at.is_(None), m.Deadline.due_at <= soon,
                 m.Round.server_id.in_(mine)).limit(1)) is not None
+
+
+def remember(cache: OrderedDict[Any, Any], key: Any, value: Any, keep: int = CACHED_ROUNDS) -> None:
+    """Put `key` in a cache that keeps the `keep` most recent entries (a long-lived process stays flat)."""
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > keep:
+        cache.popitem(last=False)
 
 
 def _platform(session: Any, round_row: m.Round) -> str:
