@@ -344,6 +344,16 @@ class SlackAdapter:
         log.info("inbox event %s is being handled by another process", key)
         return False
 
+    async def _release(self, key: str | None) -> None:
+        """Give back the attempt a database failure cost (it is no fault of the event's); best effort."""
+        if key is None or key not in self._stored:
+            return
+        self._stored.discard(key)
+        try:
+            await asyncio.to_thread(self.service.inbox.release, key)
+        except Exception as exc:  # the database is still failing: the attempt stays counted
+            log.warning("could not give back an inbox attempt: %s", type(exc).__name__)
+
     async def _finish_durable(self, key: str | None) -> None:
         """Mark an inbox event processed: the handler's transaction did already if it reached one; this
         covers events that never do (help, a usage error)."""
@@ -543,6 +553,7 @@ class SlackAdapter:
             replies = await self._handle(incoming)
         except RetryLater:  # the database failed: the inbox row stays pending for the sweep
             self._recent.pop(incoming.event_id or "", None)
+            await self._release(key)
             return
         await self._finish_durable(key)
         await self.deliver(replies, incoming, respond=respond)
@@ -679,6 +690,7 @@ class SlackAdapter:
             replies = await self._handle(incoming)
         except RetryLater:  # the database failed: the inbox row stays pending for the sweep
             self._recent.pop(key, None)
+            await self._release(key)
             return
         if durable:
             await self._finish_durable(key)

@@ -94,6 +94,14 @@ class Inbox:
                 m.InboxEvent.processed_at.is_(None), m.InboxEvent.attempts == attempts)
                 .values(attempts=m.InboxEvent.attempts + 1)).rowcount or 0) == 1
 
+    def release(self, key: str) -> None:
+        """Give back an attempt that failed for the database's sake, not the event's (see `claim`)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(m.InboxEvent).where(
+                m.InboxEvent.platform == self.platform, m.InboxEvent.key == key[:KEY_CHARS],
+                m.InboxEvent.processed_at.is_(None), m.InboxEvent.attempts > 0)
+                .values(attempts=m.InboxEvent.attempts - 1))
+
     def depth(self) -> int:
         """How many events wait to be processed (including any given up on)."""
         with self.engine.connect() as conn:

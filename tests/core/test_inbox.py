@@ -27,6 +27,9 @@ def test_put_is_once_per_event_and_pending_is_in_platform_order(database_url: st
         assert box.claim("Ev3") and not box.claim("Ev3"), "exactly one process wins an attempt"
         assert box.pending(older_than=3600, unclaimed=True) == [], "a fresh claimed row is left to its process"
         assert [a for _, _, a in box.pending()] == [1]
+        box.release("Ev3")
+        assert [a for _, _, a in box.pending()] == [0], "an attempt the database cost is given back"
+        assert box.claim("Ev3")
         for attempts in range(1, inbox.MAX_ATTEMPTS):
             assert box.claim("Ev3", attempts)
         assert box.pending() == [] and box.depth() == 1, "a poison event is given up on, but still counted"
