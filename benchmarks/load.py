@@ -264,27 +264,15 @@ class SlackUser:
         else:
             self.run.tally.error(f"slack {name}: no reply in 60 s")
 
+    async def _speak(self, turn: dict[str, Any], text: str) -> None:
+        thread_ts = str(turn.get("thread_ts") or turn.get("ts"))
+        status, body, _ = await self._post(self._message(text, thread_ts, f"{time.time():.6f}"))
+        if status != 200:
+            self.run.tally.error(f"slack chunk: HTTP {status} {body[:100]}")
+
     async def practice(self) -> None:
-        turn = self.run.watch.expect_post(self.channel, "Speech 1 of")
-        results = self.run.watch.expect_post(self.channel, r"results")
-        await self.command("practice diplomacy pro")
-        try:
-            post = await asyncio.wait_for(turn, 120)
-        except TimeoutError:
-            self.run.tally.error("slack practice: the first turn never came")
-            return
-        self.run.tally.rounds_started += 1
-        thread_ts = str(post.get("thread_ts") or post.get("ts"))
-        for text in CHUNKS:
-            status, body, _ = await self._post(self._message(text, thread_ts, f"{time.time():.6f}"))
-            if status != 200:
-                self.run.tally.error(f"slack chunk: HTTP {status} {body[:100]}")
-            await asyncio.sleep(random.uniform(0.5, 2.0))
-        try:
-            await asyncio.wait_for(results, self.run.round_seconds * 3 + 120)
-            self.run.tally.rounds_completed += 1
-        except TimeoutError:
-            self.run.tally.error("slack practice: no results")
+        await self.run.practice_round("slack", self.channel, lambda: self.command("practice diplomacy pro"),
+                                      self._speak)
 
     async def live(self) -> None:
         await self.run.user_loop(self.command, self.practice)
@@ -312,25 +300,13 @@ class DiscordUser:
             self.run.tally.error(f"discord {name}: no finished reply in 60 s")
         return record
 
+    async def _speak(self, turn: dict[str, Any], text: str) -> None:
+        await self.run.discord.say(text, user=self.name, channel_id=turn["channel_id"])
+
     async def practice(self) -> None:
-        fake = self.run.discord
-        turn = self.run.watch.expect_post(f"d:{self.channel_id}", "Speech 1 of")
-        results = self.run.watch.expect_post(f"d:{self.channel_id}", r"results")
-        await self.command("practice", {"motion": "diplomacy", "side": "pro"})
-        try:
-            post = await asyncio.wait_for(turn, 120)
-        except TimeoutError:
-            self.run.tally.error("discord practice: the first turn never came")
-            return
-        self.run.tally.rounds_started += 1
-        for text in CHUNKS:
-            await fake.say(text, user=self.name, channel_id=post["channel_id"])
-            await asyncio.sleep(random.uniform(0.5, 2.0))
-        try:
-            await asyncio.wait_for(results, self.run.round_seconds * 3 + 120)
-            self.run.tally.rounds_completed += 1
-        except TimeoutError:
-            self.run.tally.error("discord practice: no results")
+        await self.run.practice_round("discord", f"d:{self.channel_id}",
+                                      lambda: self.command("practice", {"motion": "diplomacy", "side": "pro"}),
+                                      self._speak)
 
     async def live(self) -> None:
         await self.run.user_loop(self.command, self.practice)
@@ -353,6 +329,26 @@ class Run:
     def next_worker(self) -> str:
         self._next += 1
         return self.workers[self._next % len(self.workers)]
+
+    async def practice_round(self, platform: str, where: str, start: Any, speak: Any) -> None:
+        """Start a practice round, speak two chunks in the first turn (posted in `where`), wait for the results."""
+        turn = self.watch.expect_post(where, "Speech 1 of")
+        results = self.watch.expect_post(where, r"results")
+        await start()
+        try:
+            post = await asyncio.wait_for(turn, 120)
+        except TimeoutError:
+            self.tally.error(f"{platform} practice: the first turn never came")
+            return
+        self.tally.rounds_started += 1
+        for text in CHUNKS:
+            await speak(post, text)
+            await asyncio.sleep(random.uniform(0.5, 2.0))
+        try:
+            await asyncio.wait_for(results, self.round_seconds * 3 + 120)
+            self.tally.rounds_completed += 1
+        except TimeoutError:
+            self.tally.error(f"{platform} practice: no results")
 
     async def user_loop(self, command: Any, practice: Any) -> None:
         await asyncio.sleep(random.uniform(0, self.args.think))  # people arrive over the first minute or so

@@ -69,6 +69,8 @@ _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _USER_EDITED_SUBTYPES = {"message_changed", "message_deleted"}
 REPLAY_PLATFORM = "slack-sig"  # processed_events rows that record request signatures (replay protection)
 REPLAY_KEEP_SECONDS = 15 * 60  # older signature rows are pruned; Slack refuses timestamps over 5 minutes old
+_COMMAND_KEY, _ACTION_KEY = "cmd:", "act:"  # inbox keys of slash commands and button clicks (+ trigger id)
+_REQUEST_KEYS = (_COMMAND_KEY, _ACTION_KEY)
 INBOX_SWEEP_SECONDS = 5.0  # how often each process replays inbox events left unprocessed
 INBOX_STALE_SECONDS = 10.0  # an unprocessed event this old is taken to be lost by its process
 INBOX_PRUNE_EVERY = 720  # sweeps between prunes of processed inbox rows (an hour)
@@ -304,11 +306,11 @@ class SlackAdapter:
         if not (isinstance(trigger, str) and trigger and isinstance(response_url, str) and response_url):
             return None
         if isinstance(body.get("command"), str):
-            return f"cmd:{trigger}"
+            return f"{_COMMAND_KEY}{trigger}"
         if body.get("type") == "block_actions":
             action = (body.get("actions") or [{}])[0]
             if isinstance(action, dict) and not str(action.get("action_id", "")).startswith(render.FORM_PREFIX):
-                return f"act:{trigger}"  # a form button only opens a modal, which a replay could not
+                return f"{_ACTION_KEY}{trigger}"  # a form button only opens a modal, which a replay could not
         return None
 
     async def store_event(self, body: dict[str, Any]) -> bool:
@@ -318,7 +320,7 @@ class SlackAdapter:
         key = self.inbox_key(body)
         if key is None:
             return True
-        if key.startswith(("cmd:", "act:")):  # in arrival order among the chunks (Slack's ts is epoch µs too)
+        if key.startswith(_REQUEST_KEYS):  # in arrival order among the chunks (Slack's ts is epoch µs too)
             order = int(time.time() * 1_000_000)
         else:
             order = ts_order_key(body["event"].get("ts"))
@@ -326,6 +328,14 @@ class SlackAdapter:
         if fresh:
             self._stored.add(key)
         return fresh
+
+    async def _replay_request(self, body: dict[str, Any], key: str) -> None:
+        """A slash command or button click from the inbox, answered through its stored `response_url`."""
+        respond = AsyncRespond(response_url=body.get("response_url"))
+        read = self._command_incoming if key.startswith(_COMMAND_KEY) else self._action_incoming
+        incoming = await read(body, respond, None)
+        if incoming is not None:
+            await self._answer(incoming, key, respond)
 
     async def _claim(self, key: str | None) -> bool:
         """May this process handle the inbox event `key`? False when another process has claimed it."""
@@ -379,10 +389,8 @@ class SlackAdapter:
             self._recent.pop(key, None)
             self._stored.add(key)
             self._claimed.add(key)
-            if key.startswith(("cmd:", "act:")):
-                respond = AsyncRespond(response_url=body.get("response_url"))
-                run = self._replay_command if key.startswith("cmd:") else self._replay_action
-                await self._work(lambda body=body, respond=respond, run=run: run(body, respond))
+            if key.startswith(_REQUEST_KEYS):
+                await self._work(lambda body=body, key=key: self._replay_request(body, key))
             else:
                 await self._work(lambda body=body: self._chat_message(body, body.get("event") or {}))
         if pending:
@@ -539,11 +547,6 @@ class SlackAdapter:
         if incoming is not None:
             await self._work(lambda: self._answer(incoming, self.inbox_key(body), respond))
 
-    async def _replay_command(self, body: dict[str, Any], respond: AsyncRespond) -> None:
-        incoming = await self._command_incoming(body, respond, None)
-        if incoming is not None:
-            await self._answer(incoming, self.inbox_key(body), respond)
-
     async def _answer(self, incoming: Incoming, key: str | None, respond: AsyncRespond) -> None:
         """Handle a command or button click and reply; an inbox event the database failed on stays pending."""
         incoming.durable = key is not None and key in self._stored
@@ -566,7 +569,7 @@ class SlackAdapter:
         text = slack_text_to_plain(body.get("text") or "", mentions_as_ids=True)
         place = Place(channel_id=body.get("channel_id", ""))
         server = self._server(body.get("team_id", ""), body.get("team_domain", ""))
-        event_id = "cmd:" + (body.get("trigger_id") or hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest())
+        event_id = _COMMAND_KEY + (body.get("trigger_id") or hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest())
         try:
             command = commands.get((text.split() or ["help"])[0].lower())
             if forms.wants_form(command, text) and body.get("trigger_id"):
@@ -591,11 +594,6 @@ class SlackAdapter:
         incoming = await self._action_incoming(body, respond, client)
         if incoming is not None:
             await self._work(lambda: self._answer(incoming, self.inbox_key(body), respond))
-
-    async def _replay_action(self, body: dict[str, Any], respond: AsyncRespond) -> None:
-        incoming = await self._action_incoming(body, respond, None)
-        if incoming is not None:
-            await self._answer(incoming, self.inbox_key(body), respond)
 
     async def _action_incoming(self, body: dict[str, Any], respond: AsyncRespond,
                                client: AsyncWebClient | None) -> Incoming | None:
@@ -629,7 +627,7 @@ class SlackAdapter:
                     Outgoing(text=exc.reply, kind=Kind.ERROR, ephemeral=True)))
             return None
         return Incoming(server=server, user=await self._user(user_info.get("id", ""), user_info.get("username", "")),
-                        place=place, action_id=command_text, event_id=f"act:{body.get('trigger_id') or ''}"
+                        place=place, action_id=command_text, event_id=f"{_ACTION_KEY}{body.get('trigger_id') or ''}"
                         f"{'' if body.get('trigger_id') else action.get('action_ts', '')}",
                         at=datetime.now(UTC))
 

@@ -11,8 +11,9 @@ Before Bolt sees a request, it must pass, in this order (each refusal is one log
    sharing the database;
 4. the body's shape (400): UTF-8, and a JSON object (or a form whose `payload` is a JSON object);
 5. with `durable`, the inbox: a request the adapter keeps (a chat message, a slash command, a button
-   click) is written to the database before Bolt acks it. A second delivery of a stored event gets 200 and goes no further; a failed
-   write gets 503, so Slack retries instead of hearing 200 for an event that could be lost.
+   click) is written to the database before Bolt acks it. A second delivery of a stored event gets 200
+   and goes no further; a failed write gets 503, so Slack retries instead of hearing 200 for an event
+   that could be lost.
 """
 
 from __future__ import annotations

@@ -26,14 +26,17 @@ TINY = {"key": "tiny", "name": "Tiny", "speeches": [{"side": "pro", "kind": "ope
 
 
 class BotProcess:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.rounds.bot_process"], cwd=ROOT, env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, bufsize=1)
+    """A child process whose output is collected line by line: by default a shell bot fed from stdin
+    (`tests.rounds.bot_process`); with `args`, any command, with no stdin, ready once it prints `ready`."""
+
+    def __init__(self, env: dict[str, str], args: list[str] | None = None, ready: str = "READY") -> None:
+        self.proc = subprocess.Popen(args or [sys.executable, "-m", "tests.rounds.bot_process"], cwd=ROOT, env=env,
+                                     stdin=subprocess.DEVNULL if args else subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.output: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.wait_for("READY", timeout=120)
+        self.wait_for(ready, timeout=120)
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -67,9 +70,12 @@ class BotProcess:
         self.proc.wait(timeout=30)
 
     def close(self) -> None:
+        """End it as a person would: end of input for the shell bot, SIGTERM for anything else."""
         if self.proc.poll() is None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            else:
+                self.proc.terminate()
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:

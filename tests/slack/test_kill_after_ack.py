@@ -14,9 +14,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +27,7 @@ from sqlalchemy import select
 from bot.storage import db
 from bot.storage import models as m
 from tests.fakes import slack_client as sc
-from tests.rounds.test_restart import ROOT, restart_postgres, wait_db
+from tests.rounds.test_restart import ROOT, BotProcess, restart_postgres, wait_db
 
 SECRET = "test-signing-secret"
 KILL_DELAYS_MS = (0, 50, 100, 150, 200)
@@ -39,41 +37,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-class Process:
-    """A child process whose output is collected line by line."""
-
-    def __init__(self, args: list[str], env: dict[str, str], ready: str) -> None:
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, bufsize=1)
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        end = time.monotonic() + 120
-        while not any(ready in line for line in self.output):
-            assert self.proc.poll() is None and time.monotonic() < end, f"never printed {ready!r}:\n{self.text}"
-            time.sleep(0.02)
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line.rstrip("\n"))
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.output)[-4000:]
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def post(url: str, body: tuple[str, str], retry_until_200: bool = False) -> int:
@@ -117,8 +80,9 @@ class SlackBot:
 
     def __init__(self, settings: Any, tmp_path: Path) -> None:
         fake_port = free_port()
-        self.fake = Process([sys.executable, "-m", "tests.fakes.slack_fake", "--port", str(fake_port), "-q"],
-                            {**os.environ, "PYTHONPATH": str(ROOT)}, "fake Slack Web API")
+        self.fake = BotProcess({**os.environ, "PYTHONPATH": str(ROOT)},
+                               [sys.executable, "-m", "tests.fakes.slack_fake", "--port", str(fake_port), "-q"],
+                               ready="fake Slack Web API")
         self.fake_url = f"http://127.0.0.1:{fake_port}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/slack/events"
@@ -127,13 +91,13 @@ class SlackBot:
                     "DATA_DIR": str(tmp_path / "data"), "TIME_SCALE": "0.25", "LOG_LEVEL": "INFO",
                     "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SECRET,
                     "SLACK_API_BASE": f"{self.fake_url}/api/", "OPS_PORT": "0"}
-        self.bot: Process | None = None
+        self.bot: BotProcess | None = None
         self.start()
 
     def start(self) -> None:
         debate_bot = str(Path(sys.executable).with_name("debate-bot"))
-        self.bot = Process([debate_bot, "run", "slack", "--port", str(self.port), "--role", "all"], self.env,
-                           "Slack app listening")
+        self.bot = BotProcess(self.env, [debate_bot, "run", "slack", "--port", str(self.port), "--role", "all"],
+                              ready="Slack app listening")
 
     def command(self, text: str) -> int:
         return post(self.url, sc.slash_body(text, response_url=f"{self.fake_url}/response/r1"))
@@ -145,7 +109,7 @@ class SlackBot:
     def close(self) -> None:
         for process in (self.bot, self.fake):
             if process is not None:
-                process.stop()
+                process.close()
 
 
 def first_speech(session: Any) -> str:
@@ -240,4 +204,4 @@ def test_a_postgres_restart_right_after_the_200_loses_no_chunk(settings: Any, sl
         assert time.monotonic() < end, "the scheduler lock was not taken back after the restart"
         time.sleep(0.2)
     assert slack_bot.bot is not None
-    assert "Traceback" not in slack_bot.bot.text, slack_bot.bot.text
+    assert "Traceback" not in slack_bot.bot.text, slack_bot.bot.text[-4000:]
